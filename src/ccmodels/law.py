@@ -1,0 +1,250 @@
+"""Statutory sentencing rules for the cyber articles of the PRC Criminal Law, as data.
+
+The rules are a table (:data:`ARTICLE_RULES`) of tiers per article, plus the general-part rules
+that bound every sentence (detention 1-6 months, fixed term 6-180 months, probation eligibility
+and period ranges, minimum fines). Everything is vectorised over NumPy arrays so that the
+simulator and the validator apply exactly the same rules.
+
+Items that the domain reference marks as unverified are parameters of :class:`LawConfig` with
+documented defaults rather than hard-coded facts.
+
+References
+----------
+PRC Criminal Law arts. 42, 45, 52-53, 65, 72-74, 285-287-2 (Amendments VII and IX); SPC 2000
+Provisions on property penalties art. 2 (minimum fine 1,000 yuan; 500 for juveniles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "ARTICLES",
+    "ARTICLE_RULES",
+    "SENTENCE_TYPES",
+    "ArticleRule",
+    "LawConfig",
+    "Tier",
+    "article_exists",
+    "article_in_force_from",
+    "fine_allowed",
+    "fine_minimum",
+    "max_term",
+    "probation_eligible",
+    "probation_period_bounds",
+    "term_bounds",
+]
+
+FineRule = Literal["none", "optional_or_only", "mandatory"]
+
+#: Article codes of the data contract, in their canonical order.
+ARTICLES: tuple[str, ...] = ("285-1", "285-2", "285-3", "286", "286-1", "287-1", "287-2", "other")
+#: Sentence types of the data contract.
+SENTENCE_TYPES: tuple[str, ...] = ("fixed_term", "detention", "control", "fine_only", "exempt")
+
+DETENTION_MONTHS = (1.0, 6.0)  # Art. 42 (拘役)
+FIXED_TERM_MONTHS = (6.0, 180.0)  # Art. 45 (有期徒刑)
+PROBATION_MAX_TERM = 36.0  # Art. 72: 拘役 or fixed term <= 3 years
+AMENDMENT_VII = dt.date(2009, 2, 28)
+AMENDMENT_IX = dt.date(2015, 11, 1)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One sentencing tier of an article: custodial range in months and the fine rule."""
+
+    max_months: float
+    min_months: float = 0.0
+    detention_ok: bool = True
+    control_ok: bool = False
+    fine: FineRule = "optional_or_only"
+
+
+@dataclass(frozen=True)
+class ArticleRule:
+    """Tiers of one article and the date it came into force."""
+
+    tiers: tuple[Tier, ...]
+    in_force_from: dt.date = dt.date(1997, 10, 1)
+
+
+def _default_rules(control_286_1: bool) -> dict[str, ArticleRule]:
+    low_3y = Tier(max_months=36.0)
+    return {
+        "285-1": ArticleRule((Tier(max_months=36.0, fine="none"),)),
+        "285-2": ArticleRule(
+            (low_3y, Tier(min_months=36.0, max_months=84.0, detention_ok=False, fine="mandatory")),
+            in_force_from=AMENDMENT_VII,
+        ),
+        "285-3": ArticleRule(
+            (low_3y, Tier(min_months=36.0, max_months=84.0, detention_ok=False, fine="mandatory")),
+            in_force_from=AMENDMENT_VII,
+        ),
+        "286": ArticleRule(
+            (
+                Tier(max_months=60.0, fine="none"),
+                Tier(min_months=60.0, max_months=180.0, detention_ok=False, fine="none"),
+            )
+        ),
+        "286-1": ArticleRule(
+            (Tier(max_months=36.0, control_ok=control_286_1),), in_force_from=AMENDMENT_IX
+        ),
+        "287-1": ArticleRule((low_3y,), in_force_from=AMENDMENT_IX),
+        "287-2": ArticleRule((low_3y,), in_force_from=AMENDMENT_IX),
+        # Fraud or theft committed by computer is convicted under arts. 264/266 (via art. 287);
+        # their widest fixed-term range reaches the art. 45 maximum.
+        "other": ArticleRule(
+            (
+                Tier(max_months=36.0, control_ok=True),
+                Tier(min_months=36.0, max_months=120.0, detention_ok=False, fine="mandatory"),
+                Tier(min_months=120.0, max_months=180.0, detention_ok=False, fine="mandatory"),
+            )
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class LawConfig:
+    """Parameters for the rules the domain reference marks as unverified.
+
+    Parameters
+    ----------
+    control_286_1 : bool
+        Whether 286-1 allows 管制 (control). Default True (unverified in the reference).
+    fine_min : float
+        Minimum fine in yuan where the article sets no amount (SPC 2000 art. 2). Default 1000.
+    fine_min_juvenile : float
+        Minimum fine for juveniles. Default 500.
+    """
+
+    control_286_1: bool = True
+    fine_min: float = 1000.0
+    fine_min_juvenile: float = 500.0
+    rules: dict[str, ArticleRule] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.rules:
+            object.__setattr__(self, "rules", _default_rules(self.control_286_1))
+
+
+DEFAULT_LAW = LawConfig()
+ARTICLE_RULES: dict[str, ArticleRule] = DEFAULT_LAW.rules
+
+
+def _check_articles(article: npt.ArrayLike) -> np.ndarray:
+    arr = np.asarray(article, dtype=object)
+    bad = sorted({str(a) for a in np.unique(arr.astype(str)) if a not in ARTICLES})
+    if bad:
+        raise ValueError(f"unknown article(s) {bad}; allowed: {list(ARTICLES)}")
+    return arr
+
+
+def max_term(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
+    """Statutory maximum custodial term (months) of each article, over all its tiers."""
+    arr = _check_articles(article)
+    table = {a: max(t.max_months for t in r.tiers) for a, r in law.rules.items()}
+    return np.array([table[a] for a in arr.ravel()], dtype=float).reshape(arr.shape)
+
+
+def term_bounds(
+    article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest custodial term (months) any sentence under the article may carry.
+
+    The lower bound is the detention minimum (1 month): mitigating factors (arts. 17, 19, 27, 67)
+    license sentences below a tier's floor, so the tier floors are not hard bounds.
+    """
+    hi = max_term(article, law)
+    return np.full_like(hi, DETENTION_MONTHS[0]), hi
+
+
+def article_in_force_from(article: str, law: LawConfig = DEFAULT_LAW) -> dt.date:
+    """Date from which an article exists (285-2/285-3: 2009-02-28; 286-1, 287-1/2: 2015-11-01)."""
+    _check_articles([article])
+    return law.rules[article].in_force_from
+
+
+def article_exists(
+    article: npt.ArrayLike, date: npt.ArrayLike, law: LawConfig = DEFAULT_LAW
+) -> np.ndarray:
+    """Whether each article was in force on each date (dates as datetime64 or ISO strings)."""
+    arr = _check_articles(article)
+    d = np.asarray(date, dtype="datetime64[D]")
+    start = np.array(
+        [np.datetime64(law.rules[a].in_force_from, "D") for a in arr.ravel()], dtype="datetime64[D]"
+    ).reshape(arr.shape)
+    return np.asarray(d >= start)
+
+
+def article_exists_in_year(
+    article: npt.ArrayLike, year: npt.ArrayLike, law: LawConfig = DEFAULT_LAW
+) -> np.ndarray:
+    """Whether each article was in force at some point of each year (used when no date is known)."""
+    y = np.asarray(year).astype(int)
+    last_day = np.array([f"{int(v)}-12-31" for v in y.ravel()], dtype="datetime64[D]")
+    return article_exists(article, last_day.reshape(y.shape), law)
+
+
+def fine_allowed(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
+    """Whether a natural person may be fined under the article (no: 285-1 and 286)."""
+    arr = _check_articles(article)
+    table = {a: any(t.fine != "none" for t in r.tiers) for a, r in law.rules.items()}
+    return np.array([table[a] for a in arr.ravel()], dtype=bool).reshape(arr.shape)
+
+
+def fine_only_allowed(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
+    """Whether a fine may be imposed alone (单处罚金) under the article's lowest tier."""
+    arr = _check_articles(article)
+    table = {a: r.tiers[0].fine == "optional_or_only" for a, r in law.rules.items()}
+    return np.array([table[a] for a in arr.ravel()], dtype=bool).reshape(arr.shape)
+
+
+def fine_minimum(juvenile: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
+    """Minimum fine in yuan: 1,000, or 500 for juveniles (SPC 2000 art. 2)."""
+    j = np.asarray(juvenile, dtype=bool)
+    return np.where(j, law.fine_min_juvenile, law.fine_min)
+
+
+def probation_eligible(
+    sentence_type: npt.ArrayLike, term_months: npt.ArrayLike, recidivist: npt.ArrayLike
+) -> np.ndarray:
+    """Probation eligibility (arts. 72, 74): detention, or a fixed term of at most 36 months,
+    and not a recidivist."""
+    st = np.asarray(sentence_type, dtype=object)
+    term = np.asarray(term_months, dtype=float)
+    rec = np.asarray(recidivist, dtype=bool)
+    custodial_ok = (st == "detention") | ((st == "fixed_term") & (term <= PROBATION_MAX_TERM))
+    return np.asarray(custodial_ok & ~rec)
+
+
+def probation_period_bounds(
+    sentence_type: npt.ArrayLike, term_months: npt.ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Allowed probation period in months (art. 73).
+
+    Detention: at least the term and 2 months, at most 12. Fixed term: at least the term and
+    12 months, at most 60. Other sentence types have no probation (NaN bounds).
+    """
+    st = np.asarray(sentence_type, dtype=object)
+    term = np.asarray(term_months, dtype=float)
+    det = st == "detention"
+    fix = st == "fixed_term"
+    lo = np.where(det, np.maximum(term, 2.0), np.where(fix, np.maximum(term, 12.0), np.nan))
+    hi = np.where(det, 12.0, np.where(fix, 60.0, np.nan))
+    return lo, hi
+
+
+def custodial_range(sentence_type: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """General-part range of the custodial term for each sentence type (months).
+
+    Detention 1-6, fixed term 6-180; other types carry no custodial term (0-0).
+    """
+    st = np.asarray(sentence_type, dtype=object)
+    lo = np.select([st == "detention", st == "fixed_term"], [DETENTION_MONTHS[0], 6.0], 0.0)
+    hi = np.select([st == "detention", st == "fixed_term"], [DETENTION_MONTHS[1], 180.0], 0.0)
+    return lo.astype(float), hi.astype(float)

@@ -1,0 +1,17 @@
+"""Scenario parameters, the case-population simulator, and calibration against targets."""
+
+from ccmodels.simulate.calibrate import CalibrationResult, calibrate
+from ccmodels.simulate.population import COMPONENTS, Population, simulate
+from ccmodels.simulate.scenario import Predictor, Scenario, ScenarioError, Target
+
+__all__ = [
+    "COMPONENTS",
+    "CalibrationResult",
+    "Population",
+    "Predictor",
+    "Scenario",
+    "ScenarioError",
+    "Target",
+    "calibrate",
+    "simulate",
+]

@@ -1,0 +1,412 @@
+"""Scenario: the frozen, validated parameter object of the case-population simulator.
+
+A scenario is loaded from TOML (``Scenario.from_toml``) or built in code. Unknown keys are errors
+with a "did you mean" hint. All effects are on the scale of the matching model's linear predictor
+(log months for the prison term, logit for probation and the fine hurdle, log yuan for the fine
+amount) and use the model's level names, so that the truth Dataset is directly comparable with a
+posterior.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ccmodels import law
+from ccmodels.data.schema import TARGETS, TRAITS, VALUE_CHAINS
+
+__all__ = ["Predictor", "Scenario", "ScenarioError", "Target"]
+
+
+class ScenarioError(ValueError):
+    """A scenario file or object is invalid; the message names the file, key and fix."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Predictor(_Frozen):
+    """A linear predictor: intercept, year trend, value-chain, article and trait effects.
+
+    The year effect is ``year_slope * (year - first_year) + year_dev[year]``; the truth reported
+    to the models is centred over years (the models' year walk is centred to zero), with the
+    mean moved into the intercept. Article effects are likewise centred over the articles that
+    occur. Missing chain, article or trait entries mean 0.
+    """
+
+    intercept: float
+    year_slope: float = 0.0
+    year_dev: list[float] | None = None
+    chain: dict[str, float] = Field(default_factory=dict)
+    article: dict[str, float] = Field(default_factory=dict)
+    traits: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("chain")
+    @classmethod
+    def _chains(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_keys(v, VALUE_CHAINS, "value chain")
+
+    @field_validator("article")
+    @classmethod
+    def _articles(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_keys(v, law.ARTICLES, "article")
+
+    @field_validator("traits")
+    @classmethod
+    def _traits(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_keys(v, TRAITS, "trait")
+
+    def chain_vector(self) -> np.ndarray:
+        return np.array([self.chain.get(c, 0.0) for c in VALUE_CHAINS])
+
+    def article_vector(self) -> np.ndarray:
+        return np.array([self.article.get(a, 0.0) for a in law.ARTICLES])
+
+    def trait_vector(self) -> np.ndarray:
+        return np.array([self.traits.get(t, 0.0) for t in TRAITS])
+
+    def year_vector(self, years: np.ndarray) -> np.ndarray:
+        eff = self.year_slope * (years - years[0]).astype(float)
+        if self.year_dev is not None:
+            if len(self.year_dev) != len(years):
+                raise ScenarioError(
+                    f"year_dev has {len(self.year_dev)} values but the scenario has "
+                    f"{len(years)} years ({years[0]}-{years[-1]})"
+                )
+            eff = eff + np.asarray(self.year_dev, dtype=float)
+        return eff
+
+
+def _check_keys(v: dict[str, float], allowed: tuple[str, ...], what: str) -> dict[str, float]:
+    for k in v:
+        if k not in allowed:
+            hint = difflib.get_close_matches(k, allowed, n=1)
+            dym = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"unknown {what} {k!r}{dym}; allowed: {', '.join(allowed)}")
+    return v
+
+
+class Volume(_Frozen):
+    """Cases per year ~ NegBin(mean exp(z_t), dispersion); z_t a random walk with drift."""
+
+    log_rate_start: float = Field(description="log expected cases in the first year")
+    drift: float = 0.0
+    sd: float = Field(0.0, ge=0)
+    dispersion: float = Field(50.0, gt=0, description="NB shape; large = near Poisson")
+    scale: float = Field(1.0, gt=0, description="multiplies expected counts (scaled-up copies)")
+
+
+class Trend(_Frozen):
+    """Logit (or log) trend: start + slope * (year - first_year)."""
+
+    start: float
+    slope: float = 0.0
+
+
+class Chains(_Frozen):
+    """Per-case value-chain membership: independent logit trends, so chains overlap."""
+
+    real_assets: Trend
+    virtual_assets: Trend
+    internet_resources: Trend
+    gov_systems: Trend
+    rw_sd: float = Field(0.0, ge=0, description="random-walk noise on each chain's logit")
+
+
+class TargetMix(_Frozen):
+    """Target of the case: base probabilities, with chain-specific overrides."""
+
+    probs: dict[str, float]
+    gaming_if_virtual: float = Field(0.5, ge=0, le=1)
+    government_if_gov: float = Field(0.7, ge=0, le=1)
+
+    @field_validator("probs")
+    @classmethod
+    def _probs(cls, v: dict[str, float]) -> dict[str, float]:
+        _check_keys(v, TARGETS, "target")
+        if any(p < 0 for p in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("target probabilities must be non-negative and not all zero")
+        return v
+
+
+class ArticleMix(_Frozen):
+    """Article of the case: base weights times exp(slope * (year - first_year)); articles not
+    yet in force on the judgment date get weight 0."""
+
+    weights: dict[str, float]
+    slope: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("weights", "slope")
+    @classmethod
+    def _arts(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_keys(v, law.ARTICLES, "article")
+
+
+class GroupSize(_Frozen):
+    """Defendants per case = 1 + NegBin(mu_t, alpha_t) (shifted negative binomial).
+
+    log mu_t and log alpha_t are linear in the year; a small alpha gives the heavy tail.
+    """
+
+    log_mu: Trend
+    log_alpha: Trend
+
+
+class Traits(_Frozen):
+    """Offender trait probabilities (accessory only in cases with co-defendants)."""
+
+    female: float = Field(0.1, ge=0, le=1)
+    juvenile: float = Field(0.03, ge=0, le=1)
+    disability: float = Field(0.02, ge=0, le=1)
+    accessory: float = Field(0.3, ge=0, le=1, description="share of co-defendants")
+    surrender: float = Field(0.25, ge=0, le=1)
+    confession: float = Field(0.6, ge=0, le=1, description="among those without surrender")
+    recidivist: float = Field(0.05, ge=0, le=1, description="adults only (art. 65)")
+    restitution: float = Field(0.3, ge=0, le=1)
+    plea_leniency: float = Field(0.5, ge=0, le=1)
+    plea_leniency_from: int = Field(2017, description="first year of 认罪认罚 practice")
+
+
+class Sentence(Predictor):
+    """Log prison term (months) of custodial offenders, before the statutory bounds."""
+
+    sigma: float = Field(gt=0)
+    sigma_case: float = Field(0.0, ge=0)
+    exempt_prob: float = Field(0.01, ge=0, le=1)
+    fine_only_prob: float = Field(0.05, ge=0, le=1, description="where the article allows it")
+
+
+class Probation(Predictor):
+    """Logit probability of probation among eligible offenders."""
+
+    log_term: float = Field(0.0, description="coefficient of log(term / 12 months)")
+
+
+class Fine(_Frozen):
+    """Fine hurdle: any fine (logit) where the article allows one; log amount (Normal)."""
+
+    any: Predictor
+    amount: Predictor
+    sigma: float = Field(gt=0)
+
+
+TargetKind = Literal["range", "below", "above", "in_central", "increasing", "decreasing",
+                     "argmax", "order"]
+
+
+class Target(_Frozen):
+    """A published figure the scenario should reproduce, with its tolerance.
+
+    ``statistic`` names a function of one simulated population (see
+    :mod:`ccmodels.simulate.calibrate`), ``args`` its arguments. The check is one of: ``range``
+    [lo, hi] (``value`` ± ``tolerance`` is a range too; ``open_low`` makes it (lo, hi]), ``below``
+    or ``above`` a bound, ``in_central`` (``value`` inside the central ``level`` interval of the
+    replicates), ``increasing``/``decreasing`` over the years, ``argmax`` (the year or level with
+    the highest mean) and ``order`` (the listed levels in decreasing order of their means).
+    """
+
+    statistic: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+    range: tuple[float, float] | None = None
+    value: float | None = None
+    tolerance: float | None = None
+    open_low: bool = False
+    below: float | None = None
+    above: float | None = None
+    level: float = Field(0.9, gt=0, lt=1)
+    in_central: bool = False
+    increasing: bool = False
+    decreasing: bool = False
+    argmax: Any = None
+    order: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_check(self) -> Target:
+        kinds = [
+            self.range is not None or (self.tolerance is not None and not self.in_central),
+            self.below is not None,
+            self.above is not None,
+            self.in_central,
+            self.increasing,
+            self.decreasing,
+            self.argmax is not None,
+            self.order is not None,
+        ]
+        if sum(kinds) != 1:
+            raise ValueError(
+                "a target needs exactly one check: range (or value + tolerance), below, above, "
+                "in_central (with value), increasing, decreasing, argmax or order"
+            )
+        if self.tolerance is not None and self.value is None:
+            raise ValueError("tolerance needs a value")
+        if self.in_central and self.value is None:
+            raise ValueError("in_central needs a value")
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.range is not None or self.tolerance is not None and not self.in_central:
+            return "range"
+        for k in ("below", "above", "argmax", "order"):
+            if getattr(self, k) is not None:
+                return k
+        for k in ("in_central", "increasing", "decreasing"):
+            if getattr(self, k):
+                return k
+        raise AssertionError("unreachable")
+
+    def bounds(self) -> tuple[float, float]:
+        if self.range is not None:
+            return self.range
+        assert self.value is not None and self.tolerance is not None
+        return (self.value - self.tolerance, self.value + self.tolerance)
+
+
+class Scenario(_Frozen):
+    """All parameters of a synthetic case population.
+
+    Examples
+    --------
+    >>> from ccmodels.simulate import Scenario, simulate
+    >>> sc = Scenario.default()                  # the cai2017 calibration
+    >>> pop = simulate(sc, seed=1)
+    >>> pop.offenders.shape[0] > 0
+    True
+    """
+
+    name: str = "scenario"
+    description: str = ""
+    years: tuple[int, int]
+    volume: Volume
+    chains: Chains
+    target_mix: TargetMix
+    article_mix: ArticleMix
+    group_size: GroupSize
+    traits: Traits = Field(default_factory=Traits)
+    sentence: Sentence
+    probation: Probation
+    fine: Fine
+    targets: dict[str, Target] = Field(default_factory=dict)
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[1] < v[0] or v[0] < 1997:
+            raise ValueError(f"years must be [first, last] with 1997 <= first <= last, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _year_lengths(self) -> Scenario:
+        yrs = self.year_values()
+        for name, p in (
+            ("sentence", self.sentence),
+            ("probation", self.probation),
+            ("fine.any", self.fine.any),
+            ("fine.amount", self.fine.amount),
+        ):
+            if p.year_dev is not None and len(p.year_dev) != len(yrs):
+                raise ValueError(
+                    f"{name}.year_dev has {len(p.year_dev)} values; the scenario has {len(yrs)} "
+                    f"years ({yrs[0]}-{yrs[-1]})"
+                )
+        return self
+
+    def year_values(self) -> np.ndarray:
+        return np.arange(self.years[0], self.years[1] + 1)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> Scenario:
+        """Validate a nested dict; unknown keys get a did-you-mean hint."""
+        problems = _unknown_keys(cls, data, ())
+        if problems:
+            raise ScenarioError(f"{source}: " + "; ".join(problems))
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            msgs = []
+            for err in exc.errors():
+                loc = ".".join(str(x) for x in err["loc"])
+                msgs.append(f"{loc}: {err['msg']}")
+            raise ScenarioError(f"{source}: invalid scenario: " + "; ".join(msgs)) from None
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> Scenario:
+        """Load a scenario from a TOML file."""
+        p = Path(path)
+        if not p.exists():
+            raise ScenarioError(f"{p}: no such scenario file")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{p}: not valid TOML: {exc}") from None
+        return cls.from_dict(data, source=str(p))
+
+    @classmethod
+    def default(cls) -> Scenario:
+        """The scenario calibrated to the University of Macau study (cai2017)."""
+        from importlib.resources import files
+
+        text = files("ccmodels.resources").joinpath("cai2017.toml").read_text(encoding="utf-8")
+        return cls.from_dict(tomllib.loads(text), source="cai2017 (built in)")
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with nested changes, e.g. ``replace(sentence={"sigma": 0.5})``; re-validated."""
+        data = self.model_dump()
+        _deep_update(data, changes)
+        return Scenario.from_dict(data, source=f"{self.name} (modified)")
+
+    def scaled(self, factor: float) -> Scenario:
+        """A copy whose expected case volume is multiplied by ``factor``."""
+        return self.replace(volume={"scale": self.volume.scale * factor})
+
+
+def _deep_update(base: dict[str, Any], changes: dict[str, Any]) -> None:
+    for k, v in changes.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _deep_update(base[k], v)
+        else:
+            base[k] = v
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        m = _model_of(arg)
+        if m is not None:
+            return m
+    return None
+
+
+def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> list[str]:
+    if not isinstance(data, dict):
+        return []
+    out = []
+    fields = model.model_fields
+    for key, value in data.items():
+        where = ".".join((*path, key))
+        if key not in fields:
+            hint = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+            dym = f"; did you mean {hint[0]!r}?" if hint else ""
+            out.append(f"unknown key {where!r}{dym} (allowed here: {', '.join(fields)})")
+            continue
+        ann = fields[key].annotation
+        sub = _model_of(ann)
+        if sub is None:
+            continue
+        if get_origin(ann) is dict and isinstance(value, dict):
+            for k2, v2 in value.items():
+                out += _unknown_keys(sub, v2, (*path, key, k2))
+        else:
+            out += _unknown_keys(sub, value, (*path, key))
+    return out

@@ -1,0 +1,34 @@
+"""Small shared helpers: progress bars that stay quiet off a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+
+__all__ = ["progress_bar", "progress_enabled"]
+
+
+def progress_enabled(enabled: bool | None = None) -> bool:
+    """Progress is shown when asked, or by default when stderr is a terminal and
+    ``CCMODELS_PROGRESS`` is not ``0``."""
+    if enabled is not None:
+        return enabled
+    if os.environ.get("CCMODELS_PROGRESS", "") == "0":
+        return False
+    return sys.stderr.isatty()
+
+
+def progress_bar(
+    items: Iterable[T], desc: str, enabled: bool | None = None, total: int | None = None
+) -> Iterator[T]:
+    """Wrap an iterable in a tqdm bar when progress is enabled."""
+    if not progress_enabled(enabled):
+        yield from items
+        return
+    yield from tqdm(items, desc=desc, total=total, leave=False, file=sys.stderr)
