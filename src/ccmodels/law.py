@@ -17,11 +17,13 @@ Provisions on property penalties art. 2 (minimum fine 1,000 yuan; 500 for juveni
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 __all__ = [
     "ARTICLES",
@@ -30,6 +32,7 @@ __all__ = [
     "ArticleRule",
     "LawConfig",
     "Tier",
+    "article_codes",
     "article_exists",
     "article_in_force_from",
     "fine_allowed",
@@ -136,19 +139,37 @@ DEFAULT_LAW = LawConfig()
 ARTICLE_RULES: dict[str, ArticleRule] = DEFAULT_LAW.rules
 
 
-def _check_articles(article: npt.ArrayLike) -> np.ndarray:
-    arr = np.asarray(article, dtype=object)
-    bad = sorted({str(a) for a in np.unique(arr.astype(str)) if a not in ARTICLES})
-    if bad:
+_ARTICLE_INDEX = pd.Index(ARTICLES)
+
+
+def article_codes(article: npt.ArrayLike) -> np.ndarray:
+    """Integer codes (positions in :data:`ARTICLES`) of article labels; integers pass through.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown articles and the allowed ones.
+    """
+    arr = np.asarray(article)
+    if np.issubdtype(arr.dtype, np.integer):
+        if arr.size and (arr.min() < 0 or arr.max() >= len(ARTICLES)):
+            raise ValueError(f"article codes must be in 0..{len(ARTICLES) - 1}")
+        return arr.astype(np.intp)
+    codes = np.asarray(_ARTICLE_INDEX.get_indexer(arr.ravel().astype(str)))
+    if (codes < 0).any():
+        bad = sorted(set(arr.ravel()[codes < 0].astype(str).tolist()))
         raise ValueError(f"unknown article(s) {bad}; allowed: {list(ARTICLES)}")
-    return arr
+    return codes.astype(np.intp).reshape(arr.shape)
+
+
+def _table(law: LawConfig, fn: Callable[[ArticleRule], float | bool]) -> np.ndarray:
+    return np.array([fn(law.rules[a]) for a in ARTICLES])
 
 
 def max_term(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
     """Statutory maximum custodial term (months) of each article, over all its tiers."""
-    arr = _check_articles(article)
-    table = {a: max(t.max_months for t in r.tiers) for a, r in law.rules.items()}
-    return np.array([table[a] for a in arr.ravel()], dtype=float).reshape(arr.shape)
+    table = _table(law, lambda r: max(t.max_months for t in r.tiers)).astype(float)
+    return table[article_codes(article)]
 
 
 def term_bounds(
@@ -165,7 +186,7 @@ def term_bounds(
 
 def article_in_force_from(article: str, law: LawConfig = DEFAULT_LAW) -> dt.date:
     """Date from which an article exists (285-2/285-3: 2009-02-28; 286-1, 287-1/2: 2015-11-01)."""
-    _check_articles([article])
+    article_codes([article])
     return law.rules[article].in_force_from
 
 
@@ -173,12 +194,12 @@ def article_exists(
     article: npt.ArrayLike, date: npt.ArrayLike, law: LawConfig = DEFAULT_LAW
 ) -> np.ndarray:
     """Whether each article was in force on each date (dates as datetime64 or ISO strings)."""
-    arr = _check_articles(article)
+    codes = article_codes(article)
     d = np.asarray(date, dtype="datetime64[D]")
     start = np.array(
-        [np.datetime64(law.rules[a].in_force_from, "D") for a in arr.ravel()], dtype="datetime64[D]"
-    ).reshape(arr.shape)
-    return np.asarray(d >= start)
+        [np.datetime64(law.rules[a].in_force_from, "D") for a in ARTICLES], dtype="datetime64[D]"
+    )
+    return np.asarray(d >= start[codes])
 
 
 def article_exists_in_year(
@@ -192,16 +213,14 @@ def article_exists_in_year(
 
 def fine_allowed(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
     """Whether a natural person may be fined under the article (no: 285-1 and 286)."""
-    arr = _check_articles(article)
-    table = {a: any(t.fine != "none" for t in r.tiers) for a, r in law.rules.items()}
-    return np.array([table[a] for a in arr.ravel()], dtype=bool).reshape(arr.shape)
+    table = _table(law, lambda r: any(t.fine != "none" for t in r.tiers)).astype(bool)
+    return table[article_codes(article)]
 
 
 def fine_only_allowed(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
     """Whether a fine may be imposed alone (单处罚金) under the article's lowest tier."""
-    arr = _check_articles(article)
-    table = {a: r.tiers[0].fine == "optional_or_only" for a, r in law.rules.items()}
-    return np.array([table[a] for a in arr.ravel()], dtype=bool).reshape(arr.shape)
+    table = _table(law, lambda r: r.tiers[0].fine == "optional_or_only").astype(bool)
+    return table[article_codes(article)]
 
 
 def fine_minimum(juvenile: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
@@ -215,7 +234,7 @@ def probation_eligible(
 ) -> np.ndarray:
     """Probation eligibility (arts. 72, 74): detention, or a fixed term of at most 36 months,
     and not a recidivist."""
-    st = np.asarray(sentence_type, dtype=object)
+    st = np.asarray(sentence_type)
     term = np.asarray(term_months, dtype=float)
     rec = np.asarray(recidivist, dtype=bool)
     custodial_ok = (st == "detention") | ((st == "fixed_term") & (term <= PROBATION_MAX_TERM))
@@ -230,7 +249,7 @@ def probation_period_bounds(
     Detention: at least the term and 2 months, at most 12. Fixed term: at least the term and
     12 months, at most 60. Other sentence types have no probation (NaN bounds).
     """
-    st = np.asarray(sentence_type, dtype=object)
+    st = np.asarray(sentence_type)
     term = np.asarray(term_months, dtype=float)
     det = st == "detention"
     fix = st == "fixed_term"

@@ -24,7 +24,7 @@ def progress_enabled(enabled: bool | None = None) -> bool:
     return sys.stderr.isatty()
 
 
-def progress_bar(
+def progress_bar[T](
     items: Iterable[T], desc: str, enabled: bool | None = None, total: int | None = None
 ) -> Iterator[T]:
     """Wrap an iterable in a tqdm bar when progress is enabled."""

@@ -29,7 +29,12 @@ __all__ = [
     "validate",
 ]
 
-VALUE_CHAINS: tuple[str, ...] = ("real_assets", "virtual_assets", "internet_resources", "gov_systems")
+VALUE_CHAINS: tuple[str, ...] = (
+    "real_assets",
+    "virtual_assets",
+    "internet_resources",
+    "gov_systems",
+)
 CHAIN_COLUMNS: tuple[str, ...] = tuple(f"chain_{c}" for c in VALUE_CHAINS)
 TRAITS: tuple[str, ...] = (
     "female",
@@ -205,7 +210,9 @@ def validate(
             out[col] = vals
             if bad.any():
                 problems.append(
-                    Problem(col, f"not a finite {kind}", _rows(bad), tuple(s[bad]), f"{kind} values")
+                    Problem(
+                        col, f"not a finite {kind}", _rows(bad), tuple(s[bad]), f"{kind} values"
+                    )
                 )
         elif kind == "category":
             allowed = CATEGORIES[col]
@@ -242,11 +249,11 @@ def validate(
         for p in legal:
             drop[list(p.rows)] = True
         dropped = out[drop].assign(reason="")
-        reasons = {i: [] for i in np.flatnonzero(drop)}  # type: dict[int, list[str]]
+        reasons: dict[int, list[str]] = {int(i): [] for i in np.flatnonzero(drop)}
         for p in legal:
             for r in p.rows:
                 reasons[r].append(f"{p.column}: {p.message}")
-        dropped["reason"] = ["; ".join(reasons[i]) for i in np.flatnonzero(drop)]
+        dropped["reason"] = ["; ".join(reasons[int(i)]) for i in np.flatnonzero(drop)]
         out = out[~drop].reset_index(drop=True)
         if len(out) == 0:
             raise DataValidationError([Problem("*", "every row is legally impossible")], source)
@@ -262,7 +269,9 @@ def _range_problems(d: pd.DataFrame) -> list[Problem]:
     bad_year = ~d["year"].between(1997, 2100).to_numpy()
     if bad_year.any():
         problems.append(
-            Problem("year", "out of range", _rows(bad_year), tuple(d.loc[bad_year, "year"]), "1997-2100")
+            Problem(
+                "year", "out of range", _rows(bad_year), tuple(d.loc[bad_year, "year"]), "1997-2100"
+            )
         )
     neg_def = (d["defendant"] < 0).to_numpy()
     if neg_def.any():
@@ -278,8 +287,13 @@ def _range_problems(d: pd.DataFrame) -> list[Problem]:
         incons = n > 1
         if incons.any():
             problems.append(
-                Problem(col, "differs between defendants of the same case", _rows(incons), (),
-                        "one value per case_id")
+                Problem(
+                    col,
+                    "differs between defendants of the same case",
+                    _rows(incons),
+                    (),
+                    "one value per case_id",
+                )
             )
     return problems
 
@@ -303,37 +317,91 @@ def _legal_problems(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
     lo, hi = law.custodial_range(st)
     custodial = np.isin(st, ["fixed_term", "detention"])
     eps = 1e-9
-    add(custodial & ((term < lo - eps) | (term > hi + eps)), "term_months",
-        "outside the range of the sentence type", term,
-        "detention 1-6 months, fixed_term 6-180 months")
-    add(~custodial & (term != 0), "term_months", "custodial term given for a non-custodial sentence",
-        term, "0 for control, fine_only and exempt")
-    add(custodial & (term > law.max_term(art, cfg) + eps), "term_months",
-        "above the statutory maximum for the article", term,
-        ", ".join(f"{a}: {m:g}" for a, m in zip(law.ARTICLES, law.max_term(list(law.ARTICLES), cfg),
-                                                strict=True)))
+    add(
+        custodial & ((term < lo - eps) | (term > hi + eps)),
+        "term_months",
+        "outside the range of the sentence type",
+        term,
+        "detention 1-6 months, fixed_term 6-180 months",
+    )
+    add(
+        ~custodial & (term != 0),
+        "term_months",
+        "custodial term given for a non-custodial sentence",
+        term,
+        "0 for control, fine_only and exempt",
+    )
+    add(
+        custodial & (term > law.max_term(art, cfg) + eps),
+        "term_months",
+        "above the statutory maximum for the article",
+        term,
+        ", ".join(
+            f"{a}: {m:g}"
+            for a, m in zip(law.ARTICLES, law.max_term(list(law.ARTICLES), cfg), strict=True)
+        ),
+    )
     elig = law.probation_eligible(st, term, rec)
-    add(prob & custodial & (term > law.PROBATION_MAX_TERM), "probation",
-        "probation with a term over 36 months", term, "terms <= 36 months or detention")
-    add(prob & rec, "probation", "probation for a recidivist", None,
-        "no probation for recidivists (art. 74)")
-    add(prob & ~custodial, "probation", "probation without a custodial sentence",
-        st.astype(object), "detention or fixed_term")
+    add(
+        prob & custodial & (term > law.PROBATION_MAX_TERM),
+        "probation",
+        "probation with a term over 36 months",
+        term,
+        "terms <= 36 months or detention",
+    )
+    add(
+        prob & rec,
+        "probation",
+        "probation for a recidivist",
+        None,
+        "no probation for recidivists (art. 74)",
+    )
+    add(
+        prob & ~custodial,
+        "probation",
+        "probation without a custodial sentence",
+        st.astype(object),
+        "detention or fixed_term",
+    )
     del elig
     plo, phi = law.probation_period_bounds(st, term)
     with np.errstate(invalid="ignore"):
         bad_period = prob & custodial & ((pm < plo - eps) | (pm > phi + eps))
-    add(bad_period, "probation_months", "probation period outside the art. 73 range", pm,
-        "detention: max(term, 2)-12; fixed_term: max(term, 12)-60")
+    add(
+        bad_period,
+        "probation_months",
+        "probation period outside the art. 73 range",
+        pm,
+        "detention: max(term, 2)-12; fixed_term: max(term, 12)-60",
+    )
     add(~prob & (pm != 0), "probation_months", "probation period without probation", pm, "0")
-    add((st == "fine_only") & (fine <= 0), "fine_yuan", "fine_only sentence without a fine", fine,
-        "> 0")
-    add((fine > 0) & ~law.fine_allowed(art, cfg), "fine_yuan",
-        "fine under an article with no fine for individuals", art.astype(object),
-        "no fine under 285-1 and 286")
-    add((fine > 0) & (fine < law.fine_minimum(juv, cfg) - eps), "fine_yuan",
-        "below the minimum fine", fine, f">= {cfg.fine_min:g} (juveniles {cfg.fine_min_juvenile:g})")
+    add(
+        (st == "fine_only") & (fine <= 0),
+        "fine_yuan",
+        "fine_only sentence without a fine",
+        fine,
+        "> 0",
+    )
+    add(
+        (fine > 0) & ~law.fine_allowed(art, cfg),
+        "fine_yuan",
+        "fine under an article with no fine for individuals",
+        art.astype(object),
+        "no fine under 285-1 and 286",
+    )
+    add(
+        (fine > 0) & (fine < law.fine_minimum(juv, cfg) - eps),
+        "fine_yuan",
+        "below the minimum fine",
+        fine,
+        f">= {cfg.fine_min:g} (juveniles {cfg.fine_min_juvenile:g})",
+    )
     exists = law.article_exists_in_year(art, d["year"].to_numpy(), cfg)
-    add(~exists, "article", "article not in force in that year", art.astype(object),
-        "285-2/285-3 from 2009-02-28; 286-1, 287-1, 287-2 from 2015-11-01")
+    add(
+        ~exists,
+        "article",
+        "article not in force in that year",
+        art.astype(object),
+        "285-2/285-3 from 2009-02-28; 286-1, 287-1, 287-2 from 2015-11-01",
+    )
     return p

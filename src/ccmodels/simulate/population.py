@@ -143,9 +143,7 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     ch = sc.chains
     trends = [getattr(ch, c) for c in VALUE_CHAINS]
     noise = np.cumsum(
-        np.concatenate(
-            [np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0
-        ),
+        np.concatenate([np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0),
         axis=0,
     )
     chain_logit = np.array([[tr.start + tr.slope * ti for tr in trends] for ti in t])
@@ -193,7 +191,6 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     year_idx = case_year_idx[case_of]
     off_year = years[year_idx]
     art_idx = art_case[case_of]
-    art = np.asarray(law.ARTICLES, dtype=object)[art_idx]
     chains_o = chains[case_of].astype(float)
 
     # --- traits -------------------------------------------------------------------------------
@@ -219,7 +216,7 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     # --- sentence type ------------------------------------------------------------------------
     s = sc.sentence
     u_st = rng["sentence_type"].random((n_off, 2))
-    fine_only_ok = law.fine_only_allowed(art)
+    fine_only_ok = law.fine_only_allowed(art_idx)
     exempt = u_st[:, 0] < s.exempt_prob
     fine_only = ~exempt & fine_only_ok & (u_st[:, 1] < s.fine_only_prob)
     custodial = ~exempt & ~fine_only
@@ -228,15 +225,16 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     u_case = rng["case_effect"].normal(0.0, 1.0, n_cases) * s.sigma_case
     eta_term = _linear(s, years, year_idx, chains_o, art_idx, trait_mat)
     latent = eta_term + u_case[case_of] + s.sigma * rng["sentence"].normal(0.0, 1.0, n_off)
-    lo, hi = law.term_bounds(art)
+    lo, hi = law.term_bounds(art_idx)
     term_all = np.clip(np.exp(latent), lo, hi)
     censored = np.where(np.exp(latent) >= hi, 1, np.where(np.exp(latent) <= lo, -1, 0))
     term = np.where(custodial, term_all, 0.0)
-    sentence_type = np.select(
+    st_code = np.select(
         [exempt, fine_only, custodial & (term < law.FIXED_TERM_MONTHS[0])],
-        ["exempt", "fine_only", "detention"],
-        "fixed_term",
-    ).astype(object)
+        [law.SENTENCE_TYPES.index(k) for k in ("exempt", "fine_only", "detention")],
+        law.SENTENCE_TYPES.index("fixed_term"),
+    )
+    sentence_type = np.asarray(law.SENTENCE_TYPES)[st_code]
 
     # --- probation ----------------------------------------------------------------------------
     p = sc.probation
@@ -252,7 +250,7 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     f = sc.fine
     u_f = rng["fine"].random(n_off)
     z_f = rng["fine"].normal(0.0, 1.0, n_off)
-    allowed = law.fine_allowed(art) & ~exempt
+    allowed = law.fine_allowed(art_idx) & ~exempt
     eta_any = _linear(f.any, years, year_idx, chains_o, art_idx, trait_mat)
     fined = fine_only | (allowed & (u_f < _expit(eta_any)))
     eta_amt = _linear(f.amount, years, year_idx, chains_o, art_idx, trait_mat)
@@ -261,21 +259,25 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     fine = np.where(fined, amount, 0.0)
 
     # --- tables -------------------------------------------------------------------------------
-    case_ids = np.char.add(
-        np.char.add(case_year.astype(str), "-"), np.char.zfill(np.arange(n_cases).astype(str), 6)
-    )
+    case_ids = np.strings.add(
+        np.strings.add(case_year.astype(np.dtypes.StringDType()), "-"),
+        np.strings.zfill(np.arange(n_cases).astype(np.dtypes.StringDType()), 6),
+    ).astype(object)
+    case_cat = pd.Categorical.from_codes(case_of, categories=pd.Index(case_ids, dtype=object))
     off = pd.DataFrame(
         {
-            "case_id": pd.array(case_ids[case_of], dtype="string"),
+            "case_id": case_cat,
             "defendant": defendant.astype(np.int64),
             "year": off_year.astype(np.int64),
             "judgment_date": date[case_of],
-            "article": pd.Categorical(art, categories=list(law.ARTICLES)),
+            "article": pd.Categorical.from_codes(art_idx, categories=list(law.ARTICLES)),
             **{c: chains[case_of, j] for j, c in enumerate(CHAIN_COLUMNS)},
             "target": pd.Categorical.from_codes(target_idx[case_of], categories=list(TARGETS)),
             **traits,
             "age": age,
-            "sentence_type": pd.Categorical(sentence_type, categories=list(law.SENTENCE_TYPES)),
+            "sentence_type": pd.Categorical.from_codes(
+                st_code, categories=list(law.SENTENCE_TYPES)
+            ),
             "term_months": term,
             "probation": probation,
             "probation_months": period,
@@ -285,11 +287,10 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     )
     cases = pd.DataFrame(
         {
-            "case_id": pd.array(case_ids, dtype="string"),
+            "case_id": case_cat.categories.astype("string"),
             "year": case_year.astype(np.int64),
             "judgment_date": date,
-            "article": pd.Categorical(np.asarray(law.ARTICLES, dtype=object)[art_case],
-                                      categories=list(law.ARTICLES)),
+            "article": pd.Categorical.from_codes(art_case, categories=list(law.ARTICLES)),
             **{c: chains[:, j] for j, c in enumerate(CHAIN_COLUMNS)},
             "target": pd.Categorical.from_codes(target_idx, categories=list(TARGETS)),
             "n_defendants": n_def.astype(np.int64),
@@ -358,7 +359,9 @@ def _truth(
     )
     ds = xr.Dataset(d)
     ds.attrs.update(
-        scenario=sc.name, seed=seed, ccmodels_version=__version__,
+        scenario=sc.name,
+        seed=seed,
+        ccmodels_version=__version__,
         scenario_json=sc.model_dump_json(),
     )
     return ds

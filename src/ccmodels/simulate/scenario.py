@@ -197,8 +197,9 @@ class Fine(_Frozen):
     sigma: float = Field(gt=0)
 
 
-TargetKind = Literal["range", "below", "above", "in_central", "increasing", "decreasing",
-                     "argmax", "order"]
+TargetKind = Literal[
+    "range", "below", "above", "in_central", "increasing", "decreasing", "argmax", "order"
+]
 
 
 class Target(_Frozen):
@@ -254,7 +255,7 @@ class Target(_Frozen):
 
     @property
     def kind(self) -> str:
-        if self.range is not None or self.tolerance is not None and not self.in_central:
+        if self.range is not None or (self.tolerance is not None and not self.in_central):
             return "range"
         for k in ("below", "above", "argmax", "order"):
             if getattr(self, k) is not None:
@@ -372,7 +373,7 @@ class Scenario(_Frozen):
 
 def _deep_update(base: dict[str, Any], changes: dict[str, Any]) -> None:
     for k, v in changes.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
+        if isinstance(v, dict) and v and isinstance(base.get(k), dict):
             _deep_update(base[k], v)
         else:
             base[k] = v

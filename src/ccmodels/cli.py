@@ -1,0 +1,154 @@
+"""``ccmodels`` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccmodels import __version__
+
+app = typer.Typer(
+    name="ccmodels",
+    help="Bayesian models and simulators for cybercrime sentencing from court judgments.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")]
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _fresh_dir(out: Path, force: bool) -> Path:
+    """A temporary sibling directory to write into; renamed over ``out`` when complete."""
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+
+
+def _commit_dir(tmp: Path, out: Path) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML, e.g. simulations/cai2017.toml")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Simulate a population: OUT/offenders.parquet, OUT/cases.parquet, OUT/truth.nc."""
+    from ccmodels.simulate import Scenario, ScenarioError
+    from ccmodels.simulate import simulate as run
+
+    try:
+        sc = Scenario.from_toml(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    pop = run(sc, seed)
+    tmp = _fresh_dir(out, force)
+    try:
+        pop.offenders.to_parquet(tmp / "offenders.parquet", index=False)
+        pop.cases.to_parquet(tmp / "cases.parquet", index=False)
+        pop.truth.to_netcdf(tmp / "truth.nc", engine="h5netcdf")
+        _commit_dir(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    typer.echo(
+        f"{sc.name}, seed {seed}: {len(pop.cases)} cases, {len(pop.offenders)} offenders -> {out}"
+    )
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML with a [targets] table.")],
+    replicates: Annotated[int, typer.Option("--replicates", "-n")] = 200,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    progress: Progress = True,
+) -> None:
+    """Simulate replicates and check every target; exit 0 only if all pass."""
+    from ccmodels.simulate import Scenario, ScenarioError
+    from ccmodels.simulate import calibrate as run
+
+    try:
+        sc = Scenario.from_toml(scenario)
+        res = run(sc, replicates=replicates, seed=seed, progress=progress and not as_json)
+    except (ScenarioError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(res.to_json() if as_json else str(res))
+    raise typer.Exit(0 if res.passed else 1)
+
+
+@app.command("check-data")
+def check_data(
+    file: Annotated[Path, typer.Argument(help="Offender table (.csv or .parquet).")],
+    drop_illegal: Annotated[
+        bool, typer.Option("--drop-illegal", help="Drop legally impossible rows and list them.")
+    ] = False,
+) -> None:
+    """Validate an offender table against the data contract and the statutory rules."""
+    from ccmodels.data import DataValidationError, read_table, validate, yearly_counts
+
+    try:
+        rep = validate(
+            read_table(file), on_illegal="drop" if drop_illegal else "raise", source=str(file)
+        )
+    except (DataValidationError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc), code=1)
+    typer.echo(f"{file}: {len(rep.data)} offenders in {rep.data['case_id'].nunique()} cases: OK")
+    if len(rep.dropped):
+        typer.echo(f"dropped {len(rep.dropped)} legally impossible row(s):")
+        for i, r in rep.dropped.iterrows():
+            typer.echo(f"  row {i}: case {r['case_id']}: {r['reason']}")
+    typer.echo(yearly_counts(rep.data).to_string(index=False))
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Directory for fits and report.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 2017,
+    replicates: Annotated[int, typer.Option("--replicates")] = 200,
+    force: Annotated[bool, typer.Option("--force")] = False,
+    progress: Progress = True,
+) -> None:
+    """Run the main job on the built-in cai2017 scenario and print what it finds."""
+    from ccmodels.demo import run_demo
+
+    t0 = time.perf_counter()
+    try:
+        ok = run_demo(out=out, seed=seed, replicates=replicates, force=force, progress=progress)
+    except FileExistsError as exc:
+        _fail(str(exc))
+    typer.echo(f"demo finished in {time.perf_counter() - t0:.0f} s")
+    raise typer.Exit(0 if ok else 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app(prog_name="ccmodels")

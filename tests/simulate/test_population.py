@@ -1,0 +1,203 @@
+"""Property-based tests of the simulator (hypothesis; deterministic under the 'ci' profile)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccmodels import law
+from ccmodels.data import CHAIN_COLUMNS, TRAITS, validate
+from ccmodels.simulate import Scenario, simulate
+
+SC = Scenario.default()
+seeds = st.integers(0, 2**32 - 1)
+
+# Scenarios that vary along the axes that matter for the properties below.
+scenarios = st.builds(
+    lambda scale, slope, sigma, case, mu: SC.replace(
+        volume={"scale": scale},
+        sentence={"year_slope": slope, "sigma": sigma, "sigma_case": case},
+        group_size={"log_mu": {"start": mu, "slope": 0.3}},
+    ),
+    scale=st.floats(0.2, 4.0),
+    slope=st.floats(-0.4, 0.4),
+    sigma=st.floats(0.1, 1.5),
+    case=st.floats(0.0, 1.0),
+    mu=st.floats(-4.0, 0.5),
+)
+
+
+@given(sc=scenarios, seed=seeds)
+def test_schema_types_and_statutory_bounds(sc, seed):
+    pop = simulate(sc, seed)
+    o = pop.offenders
+    validate(o)  # raises on any legal impossibility
+    assert o["article"].dtype == "category" and o["sentence_type"].dtype == "category"
+    for c in (*CHAIN_COLUMNS, *TRAITS, "probation"):
+        assert o[c].dtype == bool, c
+    assert np.issubdtype(o["year"].dtype, np.integer)
+    custodial = o["sentence_type"].isin(["fixed_term", "detention"]).to_numpy()
+    term = o["term_months"].to_numpy()
+    lo, hi = law.custodial_range(o["sentence_type"].astype(str).to_numpy())
+    assert np.all(term[custodial] >= lo[custodial]) and np.all(term[custodial] <= hi[custodial])
+    assert np.all(term <= law.max_term(o["article"].astype(str).to_numpy()))
+    assert np.all(term[~custodial] == 0)
+    dates = o["judgment_date"].to_numpy().astype("datetime64[D]")
+    assert law.article_exists(o["article"].astype(str).to_numpy(), dates).all()
+    fined = o["fine_yuan"].to_numpy() > 0
+    assert law.fine_allowed(o["article"].astype(str).to_numpy())[fined].all()
+    assert np.all(o["fine_yuan"].to_numpy()[fined] >= law.fine_minimum(o["juvenile"])[fined])
+
+
+@given(sc=scenarios, seed=seeds)
+def test_probation_only_where_eligible(sc, seed):
+    o = simulate(sc, seed).offenders
+    elig = law.probation_eligible(o["sentence_type"].astype(str), o["term_months"], o["recidivist"])
+    pr = o["probation"].to_numpy()
+    assert not np.any(pr & ~elig)
+    lo, hi = law.probation_period_bounds(o["sentence_type"].astype(str), o["term_months"])
+    pm = o["probation_months"].to_numpy()
+    assert np.all((pm[pr] >= lo[pr]) & (pm[pr] <= hi[pr]))
+    assert np.all(pm[~pr] == 0)
+
+
+@given(sc=scenarios, seed=seeds)
+def test_group_sizes_and_counts_add_up(sc, seed):
+    pop = simulate(sc, seed)
+    c, o = pop.cases, pop.offenders
+    assert (c["n_defendants"] >= 1).all()
+    assert c["n_defendants"].sum() == len(o)
+    counts = o.groupby("case_id", sort=False).size()
+    pd.testing.assert_series_equal(
+        counts.reindex(c["case_id"]).reset_index(drop=True),
+        c["n_defendants"].rename(None),
+        check_names=False,
+        check_dtype=False,
+    )
+    # defendants are 0..n-1 within each case
+    assert (
+        (o.groupby("case_id")["defendant"].max() + 1)
+        .sort_index()
+        .equals(o.groupby("case_id").size().sort_index())
+    )
+    # accessories only among co-defendants; confession excludes surrender
+    assert not (o["accessory"] & (o.groupby("case_id")["defendant"].transform("size") == 1)).any()
+    assert not (o["confession"] & o["surrender"]).any()
+    # case-level columns agree between co-defendants and with the case table
+    merged = o.drop_duplicates("case_id").set_index("case_id")
+    for col in (*CHAIN_COLUMNS, "year"):
+        assert (merged.loc[c["case_id"], col].to_numpy() == c[col].to_numpy()).all()
+
+
+@given(seed=seeds)
+def test_same_seed_same_output(seed):
+    a, b = simulate(SC, seed), simulate(SC, seed)
+    pd.testing.assert_frame_equal(a.offenders, b.offenders)
+    pd.testing.assert_frame_equal(a.cases, b.cases)
+    assert a.truth.identical(b.truth)
+    assert a.truth.attrs["seed"] == seed
+
+
+CASE_COLS = [
+    "case_id",
+    "year",
+    "judgment_date",
+    "article",
+    *CHAIN_COLUMNS,
+    "target",
+    "n_defendants",
+]
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame, cols: list[str]) -> None:
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+@given(seed=seeds, sigma=st.floats(0.05, 2.0), shift=st.floats(-1, 1), case=st.floats(0, 1))
+def test_sentence_parameters_leave_other_components_unchanged(seed, sigma, shift, case):
+    a = simulate(SC, seed)
+    b = simulate(
+        SC.replace(
+            sentence={
+                "sigma": sigma,
+                "intercept": SC.sentence.intercept + shift,
+                "sigma_case": case,
+            }
+        ),
+        seed,
+    )
+    _same(a.cases, b.cases, CASE_COLS)
+    _same(a.offenders, b.offenders, ["case_id", "defendant", *TRAITS, "age", "fine_yuan"])
+    # sentence type is its own stream: non-custodial offenders are the same people
+    assert (a.offenders["term_months"] == 0).equals(b.offenders["term_months"] == 0)
+
+
+@given(seed=seeds, shift=st.floats(-3, 3), lt=st.floats(-2, 2))
+def test_probation_parameters_leave_terms_and_fines_unchanged(seed, shift, lt):
+    a = simulate(SC, seed)
+    b = simulate(SC.replace(probation={"intercept": shift, "log_term": lt}), seed)
+    _same(a.offenders, b.offenders, ["term_months", "sentence_type", "fine_yuan", *TRAITS])
+
+
+@given(seed=seeds, shift=st.floats(-3, 3), sigma=st.floats(0.1, 3))
+def test_fine_parameters_leave_terms_and_probation_unchanged(seed, shift, sigma):
+    a = simulate(SC, seed)
+    b = simulate(SC.replace(fine={"sigma": sigma, "any": {"intercept": shift}}), seed)
+    _same(
+        a.offenders,
+        b.offenders,
+        ["term_months", "sentence_type", "probation", "probation_months", *TRAITS],
+    )
+
+
+@given(seed=seeds, start=st.floats(-3, 0), slope=st.floats(-0.5, 0.5))
+def test_chain_parameters_leave_volume_and_group_sizes_unchanged(seed, start, slope):
+    a = simulate(SC, seed)
+    b = simulate(SC.replace(chains={"virtual_assets": {"start": start, "slope": slope}}), seed)
+    _same(a.cases, b.cases, ["case_id", "year", "judgment_date", "n_defendants", "article"])
+
+
+@given(seed=seeds, mu=st.floats(-4, 1), alpha=st.floats(-5, 1))
+def test_group_size_parameters_leave_case_mix_unchanged(seed, mu, alpha):
+    a = simulate(SC, seed)
+    b = simulate(
+        SC.replace(group_size={"log_mu": {"start": mu}, "log_alpha": {"start": alpha}}), seed
+    )
+    _same(a.cases, b.cases, ["case_id", "year", "article", *CHAIN_COLUMNS, "target"])
+
+
+@given(seed=seeds, d1=st.floats(-0.5, 0.5), dd=st.floats(0.0, 0.5))
+def test_higher_drift_never_lowers_expected_counts(seed, d1, dd):
+    lo = simulate(SC.replace(volume={"drift": d1}), seed).truth["volume_log_rate"]
+    hi = simulate(SC.replace(volume={"drift": d1 + dd}), seed).truth["volume_log_rate"]
+    assert np.all(np.exp(hi.values) >= np.exp(lo.values))
+
+
+@given(seed=seeds, b1=st.floats(-2, 2), db=st.floats(0, 3))
+def test_larger_disability_effect_never_lowers_probation(seed, b1, db):
+    # Common random numbers: each offender's probation is monotone in the linear predictor, so
+    # the share (and its expectation) cannot fall.
+    def run(b: float) -> pd.DataFrame:
+        traits = dict(SC.probation.traits) | {"disability": b}
+        return simulate(SC.replace(probation={"traits": traits}), seed).offenders
+
+    lo, hi = run(b1), run(b1 + db)
+    assert not np.any(lo["probation"].to_numpy() & ~hi["probation"].to_numpy())
+    assert hi["probation"].mean() >= lo["probation"].mean()
+
+
+def test_truth_names_and_dims_match_the_models():
+    t = simulate(SC, 0).truth
+    assert t["term_year_effect"].dims == ("year",)
+    assert t["term_chain"].dims == ("value_chain",)
+    assert t["prob_beta"].dims == ("trait",)
+    np.testing.assert_allclose(float(t["term_year_effect"].sum()), 0.0, atol=1e-12)
+    assert list(t["year"].values) == list(range(2012, 2017))
+
+
+def test_invalid_seed():
+    with pytest.raises(ValueError, match="seed"):
+        simulate(SC, -1)
