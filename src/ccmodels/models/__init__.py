@@ -1,0 +1,83 @@
+"""Bayesian hierarchical models of sentencing outcomes: prison term, probation, fines.
+
+Each model: ``fit(data)`` returns an ``xarray.DataTree``; ``save``/``load`` NetCDF;
+``predict(new_data)``; prior and posterior predictive replicates; researcher-facing summaries.
+Specs (TOML, see ``models/*.toml``) hold effects, priors and sampler settings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from ccmodels.models.base import FitFileError, ModelConfigError, OutcomeModel
+from ccmodels.models.fine import FineModel
+from ccmodels.models.probation import ProbationModel
+from ccmodels.models.sentence import SentenceModel
+
+__all__ = [
+    "MODELS",
+    "FineModel",
+    "FitFileError",
+    "ModelConfigError",
+    "OutcomeModel",
+    "ProbationModel",
+    "SentenceModel",
+    "from_spec",
+    "load_fit",
+    "read_spec",
+]
+
+MODELS: dict[str, type[OutcomeModel]] = {
+    "sentence": SentenceModel,
+    "probation": ProbationModel,
+    "fine": FineModel,
+}
+_SPEC_KEYS = ("model", "description", "effects", "priors", "sampler")
+
+
+def read_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a model spec TOML (keys: model, description, effects, priors, sampler)."""
+    p = Path(path)
+    if not p.exists():
+        raise ModelConfigError(f"{p}: no such model spec")
+    try:
+        spec = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelConfigError(f"{p}: not valid TOML: {exc}") from None
+    for k in spec:
+        if k not in _SPEC_KEYS:
+            hint = difflib.get_close_matches(k, _SPEC_KEYS, n=1)
+            dym = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ModelConfigError(f"{p}: unknown key {k!r}{dym}; allowed: {', '.join(_SPEC_KEYS)}")
+    if spec.get("model") not in MODELS:
+        raise ModelConfigError(
+            f"{p}: 'model' must be one of {', '.join(MODELS)}, got {spec.get('model')!r}"
+        )
+    return spec
+
+
+def from_spec(path: str | os.PathLike[str]) -> OutcomeModel:
+    """Build an (unfitted) model from a spec file."""
+    spec = read_spec(path)
+    try:
+        return MODELS[spec["model"]](spec.get("priors"), spec.get("effects"), spec.get("sampler"))
+    except ModelConfigError as exc:
+        raise ModelConfigError(f"{path}: {exc}") from None
+
+
+def load_fit(path: str | os.PathLike[str]) -> OutcomeModel:
+    """Load a saved fit with the class its file names."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such fit file")
+    with xr.open_datatree(p, engine="h5netcdf") as f:
+        kind = f.attrs.get("model_type")
+    if kind not in MODELS:
+        raise FitFileError(f"{p}: not a ccmodels fit (model_type {kind!r})")
+    return MODELS[kind].load(p)

@@ -1,0 +1,98 @@
+"""Building blocks: functions that add one kind of effect to the current PyMC model.
+
+Each block takes a prefix (``term``, ``prob``, ``fine_any``, ``fine_amount``), the priors of the
+model's config and index/covariate data, creates named variables with dims, and returns the term
+to add to the linear predictor. Names match the simulator's truth Dataset.
+
+Identification
+--------------
+- Year: a non-centred Gaussian random walk started at 0 (``T - 1`` innovations), then centred
+  to sum to zero over the years, so the intercept is the average over years of the linear
+  predictor and the ``T - 1`` innovations are exactly the ``T - 1`` free contrasts.
+- Value chains: plain (centred) coefficients shrunk towards 0 by a common scale; chains are
+  membership flags (a case may have none), so they are not collinear with the intercept.
+- Article: a zero-sum effect, non-centred (``sigma_article * ZeroSumNormal(1)``), over the
+  articles present in the data: the intercept is the unweighted average over those articles.
+- Traits: coefficients with a regularising Normal prior.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from pymc_extras.prior import Prior
+
+__all__ = ["article_effect", "chain_effect", "intercept", "trait_effect", "year_effect"]
+
+
+def _var(priors: Mapping[str, Prior], key: str, name: str, dims: Any = None) -> pt.TensorVariable:
+    p = priors[key]
+    if dims is not None:
+        p = p.deepcopy()
+        p.dims = dims if isinstance(dims, tuple) else (dims,)
+    return p.create_variable(name)
+
+
+def intercept(prefix: str, priors: Mapping[str, Prior]) -> pt.TensorVariable:
+    """The intercept: the linear predictor averaged over years and articles (reference traits,
+    no value chain)."""
+    return _var(priors, "intercept", f"{prefix}_intercept")
+
+
+def year_effect(
+    prefix: str, priors: Mapping[str, Prior], year_idx: pt.TensorVariable, n_years: int
+) -> pt.TensorVariable:
+    """Non-centred random walk over ``year``, centred to zero; returns its value per row."""
+    sigma = _var(priors, "sigma_year", f"{prefix}_sigma_year")
+    z = pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step")
+    walk = pt.concatenate([pt.zeros(1), pt.cumsum(z * sigma)])
+    eff = pm.Deterministic(f"{prefix}_year_effect", walk - walk.mean(), dims="year")
+    del n_years
+    return eff[year_idx]
+
+
+def chain_effect(
+    prefix: str, priors: Mapping[str, Prior], chains: pt.TensorVariable, centered: bool = True
+) -> pt.TensorVariable:
+    """Multi-membership value-chain effect: additive over the chains a case has, partially
+    pooled through a common scale. Centred suits a Gaussian outcome with plenty of data per
+    chain; non-centred suits binary outcomes, whose weaker information otherwise makes a
+    funnel with the scale."""
+    sigma = _var(priors, "sigma_chain", f"{prefix}_sigma_chain")
+    if centered:
+        beta = pm.Normal(f"{prefix}_chain", 0.0, sigma, dims="value_chain")
+    else:
+        z = pm.Normal(f"{prefix}_chain_z", 0.0, 1.0, dims="value_chain")
+        beta = pm.Deterministic(f"{prefix}_chain", sigma * z, dims="value_chain")
+    return pt.dot(chains, beta)
+
+
+def article_effect(
+    prefix: str, priors: Mapping[str, Prior], art_idx: pt.TensorVariable, centered: bool = True
+) -> pt.TensorVariable:
+    """Zero-sum article effect, partially pooled, non-centred."""
+    sigma = _var(priors, "sigma_article", f"{prefix}_sigma_article")
+    if centered:
+        eff = pm.ZeroSumNormal(f"{prefix}_article", sigma=sigma, dims="article")
+    else:
+        z = pm.ZeroSumNormal(f"{prefix}_article_z", sigma=1.0, dims="article")
+        eff = pm.Deterministic(f"{prefix}_article", sigma * z, dims="article")
+    return eff[art_idx]
+
+
+def trait_effect(
+    prefix: str, priors: Mapping[str, Prior], traits: pt.TensorVariable
+) -> pt.TensorVariable:
+    """Offender-trait coefficients."""
+    beta = _var(priors, "beta", f"{prefix}_beta", dims="trait")
+    return pt.dot(traits, beta)
+
+
+def centred_walk_numpy(z: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """The year effect of :func:`year_effect` from draws of its innovations (draws, T-1)."""
+    walk = np.concatenate([np.zeros((*z.shape[:-1], 1)), np.cumsum(z * sigma[..., None], -1)], -1)
+    return walk - walk.mean(-1, keepdims=True)

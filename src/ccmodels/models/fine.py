@@ -1,0 +1,186 @@
+"""Fines: a hurdle model. Part 1, any fine (logit); part 2, log amount (Normal, censored).
+
+Unit: offenders whose article allows a fine for individuals (not 285-1 or 286) and who were not
+exempted from punishment. Part 1 uses those not sentenced to a fine alone (a fine-only sentence
+is a fine by definition); part 2 uses every fined offender, with the log amount censored below
+at the statutory minimum (1,000 yuan; 500 for juveniles): a fine at the minimum reads "at most
+this", as a court whose assessment is lower imposes the minimum.
+
+Parameters are prefixed ``fine_any_`` and ``fine_amount_`` (each with its own year walk, chain,
+article and trait effects) and ``fine_amount_sigma``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+from pymc_extras.prior import Prior
+from scipy.special import expit, ndtr
+
+from ccmodels import law
+from ccmodels.models.base import Design, OutcomeModel
+from ccmodels.models.sentence import _as_draws
+from ccmodels.models.summaries import group_summary
+
+__all__ = ["FineModel", "censored_below_lognormal_mean"]
+
+
+def censored_below_lognormal_mean(mu: np.ndarray, s: Any, floor: np.ndarray) -> np.ndarray:
+    """E[max(exp(Z), floor)] for Z ~ Normal(mu, s)."""
+    a = (np.log(floor) - mu) / s
+    return floor * ndtr(a) + np.exp(mu + s**2 / 2) * ndtr(s - a)
+
+
+class FineModel(OutcomeModel):
+    """Hurdle model of fines in yuan."""
+
+    model_type = "fine"
+    prefix = "fine"
+    description = "offenders whose article allows a fine (not 285-1, 286) and who were not exempted"
+
+    @classmethod
+    def default_priors(cls) -> dict[str, Prior]:
+        return {
+            "intercept": Prior("Normal", mu=0.0, sigma=1.5),
+            "amount_intercept": Prior("Normal", mu=9.0, sigma=2.0),
+            "sigma_year": Prior("HalfNormal", sigma=0.5),
+            "sigma_chain": Prior("HalfNormal", sigma=0.5),
+            "sigma_article": Prior("HalfNormal", sigma=0.5),
+            "beta": Prior("Normal", mu=0.0, sigma=1.0),
+            "sigma": Prior("HalfNormal", sigma=1.5),
+        }
+
+    @classmethod
+    def default_effects(cls) -> dict[str, Any]:
+        # Binary outcomes inform group effects weakly: non-centred avoids the funnel.
+        return super().default_effects() | {"article_centered": False, "chain_centered": False}
+
+    def select(self, data: pd.DataFrame) -> pd.DataFrame:
+        ok = law.fine_allowed(data["article"].astype(str).to_numpy())
+        ok &= data["sentence_type"].astype(str).to_numpy() != "exempt"
+        return data[ok].reset_index(drop=True)
+
+    def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
+        fine = rows["fine_yuan"].to_numpy(float)
+        fine_only = rows["sentence_type"].astype(str).to_numpy() == "fine_only"
+        floor = law.fine_minimum(rows["juvenile"].to_numpy(bool))
+        fined = fine > 0
+        return {
+            "fine_only": fine_only,
+            "fined": fined,
+            "floor": floor,
+            "_coords": {
+                "any_row": list(np.flatnonzero(~fine_only)),
+                "fined_row": list(np.flatnonzero(fined)),
+            },
+        }
+
+    @staticmethod
+    def _sub(d: Design, m: np.ndarray) -> Design:
+        return Design(
+            d.rows[m].reset_index(drop=True),
+            d.coords,
+            d.year[m],
+            d.year_idx[m],
+            d.art_idx[m],
+            d.chains[m],
+            d.traits[m],
+            {k: v[m] for k, v in d.extra.items() if k != "_coords"},
+        )
+
+    def _add_likelihood(self, d: Design) -> None:
+        any_rows = ~d.extra["fine_only"]
+        fined = d.extra["fined"]
+        if not fined.any():
+            raise ValueError("the fine model found no fined offenders in the data")
+        d_any, d_amt = self._sub(d, any_rows), self._sub(d, fined)
+        eta_any = self.linear_predictor("fine_any", d_any, row="any_row")
+        pm.Bernoulli(
+            "fine_any_obs",
+            logit_p=eta_any,
+            observed=d_any.extra["fined"].astype(int),
+            dims="any_row",
+        )
+        priors = dict(self.priors)
+        self.priors = priors | {"intercept": priors["amount_intercept"]}
+        try:
+            eta_amt = self.linear_predictor("fine_amount", d_amt, row="fined_row")
+        finally:
+            self.priors = priors
+        sigma = self.priors["sigma"].create_variable("fine_amount_sigma")
+        y = np.log(d_amt.rows["fine_yuan"].to_numpy(float))
+        lower = np.log(d_amt.extra["floor"])
+        # A fine at the statutory minimum is censored ("at most this"); pm.Censored needs
+        # observations exactly at the bound.
+        y = np.where(y <= lower + 1e-9, lower, y)
+        pm.Censored(
+            "fine_amount_obs",
+            pm.Normal.dist(eta_amt, sigma),
+            lower=lower,
+            upper=None,
+            observed=y,
+            dims="fined_row",
+        )
+
+    # ------------------------------------------------------------------ predictions
+    def _parts(
+        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        p_any = expit(self.linear_numpy("fine_any", params, d, rng))
+        p_any = np.where(d.extra["fine_only"][None, :], 1.0, p_any)
+        mu = self.linear_numpy("fine_amount", params, d, rng)
+        return p_any, mu
+
+    def _mean(
+        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+    ) -> np.ndarray:
+        p_any, mu = self._parts(params, d, rng)
+        s = np.asarray(params["fine_amount_sigma"])[:, None]
+        return p_any * censored_below_lognormal_mean(mu, s, d.extra["floor"][None, :])
+
+    def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
+        """Expected fine (yuan, zeros included) for new offenders, or replicated fines with
+        ``kind="predictive"``. Offenders whose article allows no fine get 0."""
+        d = self.new_design(new_data)
+        rng = np.random.default_rng(seed)
+        params = self.draws()
+        if kind == "mean":
+            v = self._mean(params, d, rng)
+        elif kind == "predictive":
+            v = self.simulate_outcomes(params, d, rng)["fine_yuan"]
+        else:
+            raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
+        allowed = law.fine_allowed(d.rows["article"].astype(str).to_numpy())
+        return _as_draws(np.where(allowed[None, :], v, 0.0), self._require_fit(), "fine_yuan")
+
+    def simulate_outcomes(
+        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        p_any, mu = self._parts(params, d, rng)
+        s = np.asarray(params["fine_amount_sigma"])[:, None]
+        amount = np.maximum(np.exp(mu + s * rng.normal(0, 1, mu.shape)), d.extra["floor"][None])
+        fined = rng.random(p_any.shape) < p_any
+        return {"fine_yuan": np.where(fined, amount, 0.0), "fined": fined.astype(float)}
+
+    # ------------------------------------------------------------------ summaries
+    def mean_fine_by(self, by: str = "year", prob: float = 0.95) -> pd.DataFrame:
+        """Posterior of the mean fine (yuan, zeros included) of the fitted offenders, by year,
+        value chain or a column, with the observed mean."""
+        d = self.design
+        if d is None:
+            raise RuntimeError("the fine model is not fitted: call fit() or load()")
+        e = self._mean(self.draws(), d, np.random.default_rng(0))
+        return group_summary(e, d.rows, d.rows["fine_yuan"].to_numpy(float), by, prob)
+
+    def fine_probability_by(self, by: str = "year", prob: float = 0.95) -> pd.DataFrame:
+        """Posterior of the share fined among the fitted offenders, by year or a column."""
+        d = self.design
+        if d is None:
+            raise RuntimeError("the fine model is not fitted: call fit() or load()")
+        p_any, _ = self._parts(self.draws(), d, np.random.default_rng(0))
+        return group_summary(p_any, d.rows, d.extra["fined"].astype(float), by, prob)

@@ -1,0 +1,154 @@
+"""Probation (缓刑) among the offenders the law makes eligible: Bernoulli-logit.
+
+Unit: offenders sentenced to detention or to a fixed term of at most 36 months who are not
+recidivists (arts. 72, 74; ``law.probation_eligible``). Ineligible offenders carry no
+information about the court's discretion and are left out; predictions for them are 0.
+
+``logit P(probation) = eta + b * log(term / 12 months)``, with eta the shared linear predictor
+(year walk, value chains, article, traits except recidivism, which is constant in the unit).
+There is no case effect by default: most cases have one defendant, and a binary outcome of a
+single defendant cannot separate a case effect from the offender's own draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+from pymc_extras.prior import Prior
+from scipy.special import expit
+
+from ccmodels import law
+from ccmodels.data.schema import TRAITS
+from ccmodels.models.base import Design, OutcomeModel
+from ccmodels.models.sentence import _as_draws
+from ccmodels.models.summaries import group_summary, interval
+
+__all__ = ["ProbationModel"]
+
+REF_TERM = 12.0
+
+
+class ProbationModel(OutcomeModel):
+    """Probability of probation among eligible offenders."""
+
+    model_type = "probation"
+    prefix = "prob"
+    description = (
+        "offenders eligible for probation (detention or a fixed term <= 36 months, not recidivist)"
+    )
+
+    @classmethod
+    def default_priors(cls) -> dict[str, Prior]:
+        return {
+            "intercept": Prior("Normal", mu=0.0, sigma=1.5),
+            "sigma_year": Prior("HalfNormal", sigma=0.3),
+            "sigma_chain": Prior("HalfNormal", sigma=0.5),
+            "sigma_article": Prior("HalfNormal", sigma=0.5),
+            "beta": Prior("Normal", mu=0.0, sigma=1.0),
+            "log_term": Prior("Normal", mu=0.0, sigma=1.0),
+        }
+
+    def trait_candidates(self) -> tuple[str, ...]:
+        return tuple(t for t in TRAITS if t != "recidivist")
+
+    @classmethod
+    def default_effects(cls) -> dict[str, Any]:
+        # Binary outcomes inform group effects weakly: non-centred avoids the funnel.
+        return super().default_effects() | {"article_centered": False, "chain_centered": False}
+
+    def select(self, data: pd.DataFrame) -> pd.DataFrame:
+        elig = law.probation_eligible(
+            data["sentence_type"].astype(str).to_numpy(),
+            data["term_months"].to_numpy(float),
+            data["recidivist"].to_numpy(bool),
+        )
+        return data[elig].reset_index(drop=True)
+
+    def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
+        term = rows["term_months"].to_numpy(float)
+        elig = law.probation_eligible(
+            rows["sentence_type"].astype(str).to_numpy(), term, rows["recidivist"].to_numpy(bool)
+        )
+        x = np.log(np.where(term > 0, term, REF_TERM) / REF_TERM)
+        return {"log_term": x, "eligible": elig}
+
+    def _add_likelihood(self, d: Design) -> None:
+        eta = self.linear_predictor(self.prefix, d)
+        b = self.priors["log_term"].create_variable("prob_log_term")
+        x = pm.Data("prob_log_term_x", d.extra["log_term"], dims="row")
+        pm.Bernoulli(
+            "probation_obs",
+            logit_p=eta + b * x,
+            observed=d.rows["probation"].to_numpy(int),
+            dims="row",
+        )
+
+    # ------------------------------------------------------------------ predictions
+    def _prob(
+        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+    ) -> np.ndarray:
+        eta = self.linear_numpy(self.prefix, params, d, rng)
+        p = expit(eta + np.asarray(params["prob_log_term"])[:, None] * d.extra["log_term"][None])
+        return np.where(d.extra["eligible"][None, :], p, 0.0)
+
+    def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
+        """P(probation) for new offenders (0 where the law forbids it), or replicated
+        outcomes with ``kind="predictive"``."""
+        d = self.new_design(new_data)
+        rng = np.random.default_rng(seed)
+        p = self._prob(self.draws(), d, rng)
+        if kind == "predictive":
+            p = (rng.random(p.shape) < p).astype(float)
+        elif kind != "mean":
+            raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
+        return _as_draws(p, self._require_fit(), "probation")
+
+    def simulate_outcomes(
+        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        p = self._prob(params, d, rng)
+        return {"probation": (rng.random(p.shape) < p).astype(float)}
+
+    # ------------------------------------------------------------------ summaries
+    def probability_by(self, by: str = "year", prob: float = 0.95) -> pd.DataFrame:
+        """Posterior of the probation rate among the fitted (eligible) offenders, by year,
+        value chain, a trait column or ``"all"``, with the observed rate."""
+        d = self._design()
+        p = self._prob(self.draws(), d, np.random.default_rng(0))
+        return group_summary(p, d.rows, d.rows["probation"].to_numpy(float), by, prob)
+
+    def marginal_effects(self, prob: float = 0.95) -> pd.DataFrame:
+        """Average marginal effect of each trait: mean over the fitted offenders of
+        P(probation | trait) - P(probation | no trait), with interval and P(effect > 0)."""
+        d = self._design()
+        params = self.draws()
+        rng = np.random.default_rng(0)
+        out = []
+        for j, t in enumerate(d.coords.get("trait", [])):
+            hi, lo = d.traits.copy(), d.traits.copy()
+            hi[:, j], lo[:, j] = 1.0, 0.0
+            d_hi = Design(d.rows, d.coords, d.year, d.year_idx, d.art_idx, d.chains, hi, d.extra)
+            d_lo = Design(d.rows, d.coords, d.year, d.year_idx, d.art_idx, d.chains, lo, d.extra)
+            diff = (self._prob(params, d_hi, rng) - self._prob(params, d_lo, rng)).mean(axis=1)
+            a, b = interval(diff, prob)
+            out.append(
+                {
+                    "trait": t,
+                    "ame": float(diff.mean()),
+                    "lower": a,
+                    "upper": b,
+                    "p_positive": float((diff > 0).mean()),
+                    "n_with_trait": int(d.rows[t].sum()),
+                }
+            )
+        return pd.DataFrame(out).set_index("trait")
+
+    def _design(self) -> Design:
+        if self.design is None:
+            raise RuntimeError("the probation model is not fitted: call fit() or load()")
+        return self.design
