@@ -129,6 +129,52 @@ def check_data(
 
 
 @app.command()
+def fit(
+    spec: Annotated[Path, typer.Argument(help="Model spec TOML, e.g. models/sentence.toml")],
+    data: Annotated[Path, typer.Option("--data", help="Offender table (.csv or .parquet).")],
+    out: Annotated[Path, typer.Option("--out", help="Fit file to write (.nc).")],
+    draws: Annotated[int | None, typer.Option("--draws")] = None,
+    tune: Annotated[int | None, typer.Option("--tune")] = None,
+    chains: Annotated[int | None, typer.Option("--chains")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    sampler: Annotated[
+        str | None, typer.Option("--sampler", help="nutpie (default), pymc or numpyro")
+    ] = None,
+    loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Store the log-likelihood.")] = True,
+    drop_illegal: Annotated[bool, typer.Option("--drop-illegal")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    progress: Progress = True,
+) -> None:
+    """Fit a model spec to an offender table and save the fit (NetCDF)."""
+    from ccmodels.data import DataValidationError, read_table, validate
+    from ccmodels.models import ModelConfigError, from_spec
+    from ccmodels.models.describe import fit_text
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    try:
+        model = from_spec(spec)
+        table = validate(
+            read_table(data), on_illegal="drop" if drop_illegal else "raise", source=str(data)
+        ).data
+        model.fit(
+            table,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            progress=progress,
+            loo=loo,
+        )
+    except (ModelConfigError, DataValidationError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc), code=1)
+    model.save(out, overwrite=force)
+    typer.echo(fit_text(model))
+    typer.echo(f"saved {out}")
+
+
+@app.command()
 def demo(
     out: Annotated[
         Path | None, typer.Option("--out", help="Directory for fits and report.")

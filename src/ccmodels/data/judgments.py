@@ -17,10 +17,11 @@ How a judgment is read
   defendant(s) named in the clause, or to the subject carried over from the previous clause
   ("被告人甲、乙系从犯", "三被告人均…"). Defence or prosecution claims count only when the
   court accepts them (予以采纳 …); rejected claims (不予采纳, 不能成立 …) and explicit negations
-  (不构成自首, 并非从犯 …) make the flag false. The court's fact findings also count for
-  restitution, confession and plea leniency; for single-defendant judgments the cited articles
-  (67(1) surrender, 67(3) confession, 65 recidivism, 27 accessory, 23 attempt, 17 juvenile,
-  19 disability) are used as a fallback.
+  (不构成自首, 并非从犯 …) make the flag false. The court's fact findings (not the parties'
+  statements or evidence lists) also count for restitution, confession, an explicit 自首 and
+  plea leniency; juvenile is also set from the birth date and the earliest offence date; for
+  single-defendant judgments the cited articles (67(1) surrender, 67(3) confession, 65
+  recidivism, 27 accessory, 23 attempt, 17 juvenile, 19 disability) are used as a fallback.
 * **Value chains and target** come from a TOML rule table (see
   ``ccmodels/resources/chain_rules.toml``), overridable with ``rules=``.
 """
@@ -484,9 +485,10 @@ _FLAG_RULES: dict[str, tuple[str, str, int]] = {
         4,
     ),
     "restitution": (
-        r"退赃|退赔|退缴|退还|退出|返还|赔偿|谅解|和解|弥补",
+        r"退赃|退赔|退缴|退还|退出|返还|赔偿|谅解|和解|弥补|偿还|归还|清退",
         r"责令|追缴|追回|收缴|缴获|扣押|应当|应予|依法应|判令|要求|请求|索要|索赔|勒索|需要|"
-        r"为由|名义|罚金|保证金|未退|民事诉讼原告人[^，]*诉讼请求|利息|本息|返利|判决|裁定|提起|另行"
+        r"为由|名义|罚金|保证金|未退|民事诉讼原告人[^，]*诉讼请求|返还利息|返还本息|支付利息|返利"
+        r"|判决|裁定|提起|另行|为偿还|用于偿还|用来偿还|用以偿还|毒资"
         r"|要赔|须赔|需赔",
         6,
     ),
@@ -502,7 +504,7 @@ _FLAG_RES: dict[str, tuple[re.Pattern[str], re.Pattern[str], int]] = {
     k: (re.compile(p), re.compile(x), w) for k, (p, x, w) in _FLAG_RULES.items()
 }
 _NEG_BEFORE_RES: dict[int, re.Pattern[str]] = {
-    w: re.compile(rf"{_NEG_STRONG}|{_NEG_BEFORE}[^，。；]{{0,{w}}}$") for w in {4, 6}
+    w: re.compile(rf"{_NEG_STRONG}|{_NEG_BEFORE}[^，。；]{{0,{w}}}$|不$") for w in {4, 6}
 }
 # Flags that may also be read from the court's fact findings (not only from the reasoning).
 _FACT_FLAGS = ("restitution", "confession", "plea_leniency", "surrender")
@@ -1168,7 +1170,7 @@ def _keyword_hits(clause: str, year: int | None) -> list[tuple[int, str, bool]]:
 
 @dataclass
 class _FlagState:
-    """Per defendant: flags found (pos), denied by the court (neg), and rejected claims."""
+    """Per defendant: flags the court found (pos) and flags it denied or rejected (neg)."""
 
     pos: dict[int, set[str]]
     neg: dict[int, set[str]]

@@ -47,7 +47,14 @@ TRAITS: tuple[str, ...] = (
     "restitution",
     "plea_leniency",
 )
-TARGETS: tuple[str, ...] = ("commercial", "gaming", "public_system", "government", "other")
+TARGETS: tuple[str, ...] = (
+    "commercial",
+    "gaming",
+    "public_system",
+    "government",
+    "other",
+    "unknown",
+)
 BOOL_COLUMNS: tuple[str, ...] = (*CHAIN_COLUMNS, *TRAITS, "probation")
 
 REQUIRED: dict[str, str] = {

@@ -126,7 +126,11 @@ class SentenceModel(OutcomeModel):
                 out[c, k] = fn(*(v[c, k] for v in vals))
         ll = xr.Dataset(
             {"term_obs": (("chain", "draw", "case"), out)},
-            coords={"chain": post["chain"], "draw": post["draw"], "case": model.coords["case"]},
+            coords={
+                "chain": post["chain"],
+                "draw": post["draw"],
+                "case": list(model.coords["case"]),
+            },
         )
         idata["log_likelihood"] = xr.DataTree(ll)
         return idata

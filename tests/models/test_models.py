@@ -1,0 +1,212 @@
+"""Fast tests of the outcome models: plumbing, persistence, predictions and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from scipy import integrate, stats
+
+from ccmodels.data import DataValidationError
+from ccmodels.models import (
+    FineModel,
+    FitFileError,
+    ModelConfigError,
+    ProbationModel,
+    SentenceModel,
+    from_spec,
+    load_fit,
+)
+from ccmodels.models.sentence import case_loglik, censored_lognormal_mean
+
+FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
+
+ROOT = Path(__file__).resolve().parents[2]
+CLASSES = (SentenceModel, ProbationModel, FineModel)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_gradient_is_finite(cls, population):
+    model = cls().build(population.offenders)
+    ip = model.initial_point()
+    grad = model.compile_dlogp()(ip)
+    assert np.all(np.isfinite(grad)) and np.any(grad != 0)
+    assert np.isfinite(model.compile_logp()(ip))
+
+
+@pytest.mark.parametrize("kind", ["sentence", "probation", "fine"])
+def test_fit_returns_a_complete_datatree(fitted, kind):
+    m = fitted[kind]
+    dt = m.idata
+    for g in ("posterior", "sample_stats", "constant_data", "fit_data", "log_likelihood"):
+        assert g in dt.children, g
+    assert dt.attrs["model_type"] == kind and dt.attrs["seed"] == 7
+    assert json.loads(dt.attrs["config_json"])["model"] == kind
+    assert dt.attrs["id"] == m.id
+    post = dt["posterior"]
+    assert post.sizes["chain"] == 2 and post.sizes["draw"] == 100
+    if kind != "fine":
+        assert "year" in post.coords
+
+
+def test_save_load_predict_roundtrip(fitted, population, tmp_path):
+    new = population.offenders.head(40)
+    for kind, m in fitted.items():
+        p = m.save(tmp_path / f"{kind}.nc")
+        with pytest.raises(FileExistsError):
+            m.save(p)
+        m2 = load_fit(p)
+        assert type(m2) is type(m)
+        a, b = m.predict(new, seed=3), m2.predict(new, seed=3)
+        np.testing.assert_allclose(a.values, b.values)
+
+
+def test_load_refuses_other_model_and_version(fitted, tmp_path):
+    p = fitted["probation"].save(tmp_path / "prob.nc")
+    with pytest.raises(FitFileError, match="holds a 'probation' model, not 'sentence'"):
+        SentenceModel.load(p)
+    dt = xr.open_datatree(p, engine="h5netcdf").load()
+    dt.attrs["ccmodels_version"] = "0.0.1"
+    dt.to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
+    with pytest.raises(FitFileError, match="written by ccmodels 0.0.1"):
+        load_fit(tmp_path / "old.nc")
+    cfg = json.loads(dt.attrs["config_json"])
+    cfg["priors"]["beta"]["kwargs"]["sigma"] = 5.0
+    dt.attrs["ccmodels_version"] = fitted["probation"].idata.attrs["ccmodels_version"]
+    dt.attrs["config_json"] = json.dumps(cfg)
+    dt.to_netcdf(tmp_path / "tampered.nc", engine="h5netcdf")
+    with pytest.raises(FitFileError, match="does not match|stored id"):
+        load_fit(tmp_path / "tampered.nc")
+
+
+def test_same_seed_reproduces_the_fit(population):
+    a = ProbationModel().fit(population.offenders, seed=11, **FAST)
+    b = ProbationModel().fit(population.offenders, seed=11, **FAST)
+    xr.testing.assert_equal(a["posterior"].to_dataset(), b["posterior"].to_dataset())
+
+
+def test_predict_new_years_and_levels(fitted, population):
+    m = fitted["sentence"]
+    # One offender profile in several years: uncertainty grows away from the fitted years.
+    new = population.offenders.iloc[[0] * 4].copy()
+    new["year"] = [2016, 2017, 2020, 2010]
+    new["case_id"] = [f"new-{i}" for i in range(4)]
+    mean = m.predict(new)
+    assert mean.dims == ("chain", "draw", "row") and np.isfinite(mean.values).all()
+    sd = np.log(mean).std(("chain", "draw")).values
+    assert sd[2] > sd[1] > sd[0] and sd[3] > sd[0]
+    pred = m.predict(new, kind="predictive").values
+    assert np.all(pred >= 1) and np.all(pred <= 180)
+
+
+def test_probation_predictions_respect_the_law(fitted, population):
+    m = fitted["probation"]
+    o = population.offenders
+    p = m.predict(o).mean(("chain", "draw")).values
+    rec = o["recidivist"].to_numpy()
+    long_term = o["term_months"].to_numpy() > 36
+    assert np.all(p[rec | long_term] == 0)
+    assert np.all(p[~rec & ~long_term & (o["sentence_type"] == "fixed_term").to_numpy()] > 0)
+
+
+def test_summaries_have_intervals(fitted):
+    t = fitted["sentence"].mean_term_by("year")
+    assert list(t.index) == list(range(2012, 2017))
+    assert ((t["lower"] <= t["mean"]) & (t["mean"] <= t["upper"])).all()
+    ame = fitted["probation"].marginal_effects()
+    assert "disability" in ame.index and ame["p_positive"].between(0, 1).all()
+    f = fitted["fine"].mean_fine_by("year")
+    assert (f["mean"] > 0).all()
+
+
+def test_posterior_and_prior_predictive(fitted, population):
+    pp = fitted["probation"].sample_posterior_predictive(thin=5)
+    assert set(np.unique(pp["probation"].values)) <= {0.0, 1.0}
+    prior = SentenceModel().sample_prior_predictive(population.offenders, draws=50)
+    assert prior["term_months"].sizes["sample"] == 50
+    assert float(prior["term_months"].min()) >= 1.0
+
+
+def test_censored_lognormal_mean_matches_monte_carlo():
+    rng = np.random.default_rng(0)
+    z = rng.normal(3.5, 0.8, 2_000_000)
+    mc = np.clip(np.exp(z), 1.0, 36.0).mean()
+    se = np.clip(np.exp(z), 1.0, 36.0).std() / np.sqrt(z.size)
+    exact = censored_lognormal_mean(np.array(3.5), np.array(0.8), np.array(1.0), np.array(36.0))
+    assert abs(float(exact) - mc) < 4 * se
+
+
+def test_integrated_case_likelihood_matches_brute_force():
+    """Per-case log-likelihood (case effect integrated out, censoring by quadrature) against
+    scipy: multivariate normal for uncensored cases and adaptive quadrature for censored ones."""
+    rng = np.random.default_rng(1)
+    case = np.array([0, 0, 0, 1, 2, 2, 3, 3])
+    eta = rng.normal(3, 0.3, case.size)
+    sigma, tau = 0.5, 0.4
+    y = eta + rng.normal(0, 0.6, case.size)
+    log_hi = np.full(case.size, np.log(36.0))
+    log_lo = np.zeros(case.size)
+    cens = np.array([0, 0, 0, 0, 0, 1, 1, -1])  # case 2: one censored; case 3: two censored
+    y = np.where(cens == 1, log_hi, np.where(cens == -1, log_lo, y))
+    x = {"y": y, "cens": cens, "case": case, "log_hi": log_hi, "log_lo": log_lo}
+    got = case_loglik(eta, sigma, tau, x).eval()
+
+    def brute(k: int) -> float:
+        idx = np.flatnonzero(case == k)
+
+        def integrand(u: float) -> float:
+            dens = stats.norm.pdf(u, 0, tau)
+            for i in idx:
+                m = eta[i] + u
+                if cens[i] == 0:
+                    dens *= stats.norm.pdf(y[i], m, sigma)
+                elif cens[i] == 1:
+                    dens *= stats.norm.sf(log_hi[i], m, sigma)
+                else:
+                    dens *= stats.norm.cdf(log_lo[i], m, sigma)
+            return dens
+
+        val, _ = integrate.quad(integrand, -8 * tau, 8 * tau, epsabs=1e-14, limit=200)
+        return float(np.log(val))
+
+    want = np.array([brute(k) for k in range(4)])
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
+
+
+def test_every_spec_file_loads():
+    files = sorted((ROOT / "models").glob("*.toml"))
+    assert len(files) >= 3
+    for f in files:
+        m = from_spec(f)
+        assert m.sampler["sampler"] == "nutpie"
+
+
+def test_misspelt_prior_in_spec(tmp_path):
+    text = (ROOT / "models" / "sentence.toml").read_text().replace("sigma_case =", "sigma_cse =")
+    p = tmp_path / "s.toml"
+    p.write_text(text)
+    with pytest.raises(
+        ModelConfigError, match="unknown prior 'sigma_cse'.*did you mean 'sigma_case'"
+    ):
+        from_spec(p)
+
+
+def test_bad_input(population):
+    o = population.offenders
+    with pytest.raises(DataValidationError, match="column 'term_months'"):
+        SentenceModel().build(o.drop(columns="term_months"))
+    with pytest.raises(ValueError, match="no rows to fit"):
+        ProbationModel().build(o.assign(recidivist=True, probation=False, probation_months=0.0))
+    one_year = o[o["year"] == 2016]
+    with pytest.raises(ValueError, match="single year"):
+        SentenceModel().build(one_year)
+    bad = o.copy()
+    bad["article"] = bad["article"].astype(str)
+    bad.loc[0, "article"] = "288"
+    with pytest.raises(DataValidationError, match="column 'article'"):
+        SentenceModel().build(bad)
+    with pytest.raises(ModelConfigError, match="unknown sampler"):
+        SentenceModel(sampler={"sampler": "gibbs"})
