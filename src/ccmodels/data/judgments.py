@@ -19,9 +19,12 @@ How a judgment is read
   court accepts them (予以采纳 …); rejected claims (不予采纳, 不能成立 …) and explicit negations
   (不构成自首, 并非从犯 …) make the flag false. The court's fact findings (not the parties'
   statements or evidence lists) also count for restitution, confession, an explicit 自首 and
-  plea leniency; juvenile is also set from the birth date and the earliest offence date; for
+  plea leniency (a 认罪认罚 stated by the prosecution counts, one claimed only by the defence
+  does not); juvenile is also set from the birth date and the earliest offence date; for
   single-defendant judgments the cited articles (67(1) surrender, 67(3) confession, 65
-  recidivism, 27 accessory, 23 attempt, 17 juvenile, 19 disability) are used as a fallback.
+  recidivism, 27 accessory, 23 attempt, 17 juvenile, 19 disability) are used as a fallback,
+  except that 67(3) is not read as 坦白 when the court credits only an at-trial admission as a
+  discretionary (酌情) factor and no admission after arrest is recorded.
 * **Value chains and target** come from a TOML rule table (see
   ``ccmodels/resources/chain_rules.toml``), overridable with ``rules=``.
 """
@@ -438,7 +441,16 @@ _CLAIM_RE = re.compile(
 _PARTY_PARAGRAPH_RE = re.compile(
     r"^[^。]{0,40}?(?:辩护人|辩称|辩解|辩护意见|上诉|机关认为|检察院认为|公诉意见|抗诉)"
 )
-_CLAIM_START_RE = re.compile(r"^\s*(?:关于|对于|针对)")
+# Whose position such a paragraph states: the first party named decides ("被告人供述与辩解" is
+# the name of an evidence item, not the defence speaking).
+_PARTY_KIND_RE = re.compile(
+    r"^[^。]{0,40}?(?:(?P<defence>辩护人|辩称|辩护意见|(?<!供述与)(?<!供述和)辩解)"
+    r"|上诉|机关认为|检察院认为|公诉意见|抗诉)"
+)
+# "关于/对于/针对…" opens a claim, except "针对本笔事实" (a pointer to the facts just stated).
+_CLAIM_START_RE = re.compile(
+    r"^\s*(?:关于|对于|针对)(?!(?:本|该|此|这|上述|以上|前述)[笔起节次项宗]?(?:犯罪)?事实)"
+)
 _ACCEPT_RE = re.compile(
     r"予以采纳|予以支持|予以认可|予以确认|可予采纳|本院采纳|予以采信|应予采纳|依法采纳|酌情采纳"
     r"|可以采纳|可予支持|予以考虑|酌情考虑|(?<!不)(?<!不能)成立|属实|(?<!不)相符|符合法律规定"
@@ -485,10 +497,12 @@ _FLAG_RULES: dict[str, tuple[str, str, int]] = {
         4,
     ),
     "restitution": (
-        r"退赃|退赔|退缴|退还|退出|返还|赔偿|谅解|和解|弥补|偿还|归还|清退",
+        r"退赃|退赔|退缴|退还|退出|返还|赔偿|谅解|和解|弥补|偿还|归还|清退|还清"
+        # Repairing the damage of an environmental crime (补种林木, 生态修复) is its restitution.
+        r"|生态修复|修复生态|补种|补植|复绿",
         r"责令|追缴|追回|收缴|缴获|扣押|应当|应予|依法应|判令|要求|请求|索要|索赔|勒索|需要|"
         r"为由|名义|罚金|保证金|未退|民事诉讼原告人[^，]*诉讼请求|返还利息|返还本息|支付利息|返利"
-        r"|判决|裁定|提起|另行|为偿还|用于偿还|用来偿还|用以偿还|毒资"
+        r"|判决|裁定|提起|另行|为偿还|用于偿还|用来偿还|用以偿还|为还清|用于还清|毒资"
         r"|要赔|须赔|需赔",
         6,
     ),
@@ -519,6 +533,18 @@ _STATUTE_QUOTE_RE = re.compile(r"规定[，,：:]?\s*“[^”]*”")
 # A clause whose subject is another (pseudonymised) person: "案发后，郝某家属返还…".
 _THIRD_PARTY_RE = re.compile(
     r"^\s*(?:案发后|案发前|事后|后|随后|同日|次日|其后|另)?(?P<n>[\u4e00-\u9fff]{1,2}某[某甲乙丙丁戊\d]*)"
+)
+# An admission the reasoning places at the trial and credits only as a discretionary factor
+# ("在开庭审理中认罪态度好…可酌情从轻"), and one the judgment places after arrest
+# ("归案后…供认不讳"). When the court credits only the former, a citation of art. 67(3) is not
+# read as a 坦白 finding.
+_TRIAL_ADMISSION_RE = re.compile(
+    r"(?:当庭|庭审中|庭审时|在庭审|开庭时|开庭审理中|开庭审理时|审理中|审理过程中)"
+    r"[^，。；]{0,8}?(?:认罪|供认|如实)[^。]*?(?:酌情|酌定)"
+)
+_PRETRIAL_ADMISSION_RE = re.compile(
+    r"(?:(?:归案|到案|抓获|投案|传唤)(?:后|以后|之后)|侦查(?:阶段|期间|中|、))"
+    r"[^。；]{0,30}?(?:供认|如实|交代|交待|承认|认罪)"
 )
 # Article (and paragraph) citations used as a fallback for single-defendant judgments.
 _CITATION_FLAGS: dict[tuple[int, str | None], str] = {
@@ -1104,7 +1130,9 @@ class _Segment:
     clauses: list[str]
     claim_at: int  # index of the first clause that states a party's claim (len = none)
     verdict: str | None = None  # the court's answer to the claim: accept / reject / none
-    skip: str = ""  # in the facts: "evidence" (evidence lists) or "party" (a party's position)
+    # In the facts: "evidence" (evidence lists), "defence" (the defence's position) or "party"
+    # (another party's position, e.g. the prosecution's).
+    skip: str = ""
 
 
 def _segments(text: str, facts: bool) -> list[_Segment]:
@@ -1116,7 +1144,10 @@ def _segments(text: str, facts: bool) -> list[_Segment]:
     for para in re.split(r"\s+", text):
         if not para:
             continue
-        party = facts and bool(_PARTY_PARAGRAPH_RE.search(para))
+        party = ""
+        if facts and _PARTY_PARAGRAPH_RE.search(para):
+            m_kind = _PARTY_KIND_RE.search(para)
+            party = "defence" if m_kind and m_kind.group("defence") else "party"
         evidence = False
         for sentence in re.split(r"。", para):
             if facts:
@@ -1139,7 +1170,7 @@ def _segments(text: str, facts: bool) -> list[_Segment]:
                         verdict = "reject"
                     elif _ACCEPT_RE.search(claim_text):
                         verdict = "accept"
-                skip = "evidence" if evidence else "party" if party else ""
+                skip = "evidence" if evidence else party
                 out.append(_Segment(clauses, claim_at, verdict, skip))
     return out
 
@@ -1231,8 +1262,9 @@ def _scan_block(
             for pos, flag, positive in _keyword_hits(clause, year):
                 if flag not in wanted:
                     continue
-                # In the facts, 认罪认罚/具结 is procedural: a party's statement of it counts.
-                procedural = facts and flag == "plea_leniency" and seg.skip != "evidence"
+                # In the facts, 认罪认罚/具结 is procedural: the prosecution's statement of it
+                # counts, but a defence submission ("辩护意见为…认罪认罚") is only a claim.
+                procedural = facts and flag == "plea_leniency" and seg.skip in ("", "party")
                 if seg.skip and not procedural:
                     continue
                 if facts and flag == "restitution" and not after_offence:
@@ -1301,7 +1333,12 @@ def _flags(doc: _Doc, mentions: _Mentions) -> list[dict[str, bool]]:
             elif f in facts.pos[i]:
                 flags[f] = True
         if n == 1:
+            trial_only = bool(_TRIAL_ADMISSION_RE.search(doc.reasoning)) and not (
+                _PRETRIAL_ADMISSION_RE.search(doc.facts + doc.reasoning)
+            )
             for (art, kuan), f in _CITATION_FLAGS.items():
+                if f == "confession" and trial_only:
+                    continue  # 67(3) cited, but the court credits only an at-trial admission
                 if (art, kuan) in cited and f not in reasoning.neg[i]:
                     flags[f] = True
         if flags["surrender"]:

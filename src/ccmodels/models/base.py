@@ -56,6 +56,7 @@ DEFAULT_SAMPLER: dict[str, Any] = {
 }
 DEFAULT_EFFECTS: dict[str, Any] = {
     "year": True,
+    "year_centered": True,
     "chain": True,
     "article": True,
     "article_centered": True,
@@ -282,7 +283,13 @@ class OutcomeModel(ABC):
         eta = blocks.intercept(prefix, self.priors)
         if "year" in d.coords:
             yi = pm.Data(f"{prefix}_year_idx", d.year_idx, dims=row)
-            eta = eta + blocks.year_effect(prefix, self.priors, yi, len(d.coords["year"]))
+            eta = eta + blocks.year_effect(
+                prefix,
+                self.priors,
+                yi,
+                len(d.coords["year"]),
+                centered=bool(self.effects["year_centered"]),
+            )
         if "value_chain" in d.coords:
             ch = pm.Data(f"{prefix}_chains", d.chains, dims=(row, "value_chain"))
             eta = eta + blocks.chain_effect(

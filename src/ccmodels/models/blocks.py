@@ -44,12 +44,23 @@ def intercept(prefix: str, priors: Mapping[str, Prior]) -> pt.TensorVariable:
 
 
 def year_effect(
-    prefix: str, priors: Mapping[str, Prior], year_idx: pt.TensorVariable, n_years: int
+    prefix: str,
+    priors: Mapping[str, Prior],
+    year_idx: pt.TensorVariable,
+    n_years: int,
+    centered: bool = False,
 ) -> pt.TensorVariable:
-    """Non-centred random walk over ``year``, centred to zero; returns its value per row."""
+    """Gaussian random walk over ``year`` started at 0, centred to sum to zero; returns its
+    value per row. Non-centred (innovations ``z * sigma``) suits weakly informed years;
+    centred (increments ``~ Normal(0, sigma)``) suits years with plenty of data, where the
+    non-centred form couples ``sigma`` with every innovation."""
     sigma = _var(priors, "sigma_year", f"{prefix}_sigma_year")
-    z = pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step")
-    walk = pt.concatenate([pt.zeros(1), pt.cumsum(z * sigma)])
+    if centered:
+        steps = pm.Normal(f"{prefix}_year_step", 0.0, sigma, dims="year_step")
+    else:
+        z = pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step")
+        steps = z * sigma
+    walk = pt.concatenate([pt.zeros(1), pt.cumsum(steps)])
     eff = pm.Deterministic(f"{prefix}_year_effect", walk - walk.mean(), dims="year")
     del n_years
     return eff[year_idx]

@@ -59,7 +59,11 @@ class ProbationModel(OutcomeModel):
     @classmethod
     def default_effects(cls) -> dict[str, Any]:
         # Binary outcomes inform group effects weakly: non-centred avoids the funnel.
-        return super().default_effects() | {"article_centered": False, "chain_centered": False}
+        return super().default_effects() | {
+            "year_centered": False,
+            "article_centered": False,
+            "chain_centered": False,
+        }
 
     def select(self, data: pd.DataFrame) -> pd.DataFrame:
         elig = law.probation_eligible(

@@ -1,0 +1,5 @@
+"""Checking models where the truth is known: parameter recovery."""
+
+from ccmodels.validate.recovery import aligned_truth, recovery_table, truth_params
+
+__all__ = ["aligned_truth", "recovery_table", "truth_params"]
