@@ -175,21 +175,78 @@ def fit(
 
 
 @app.command()
-def demo(
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Directory for fits and report.")
+def report(
+    fits: Annotated[list[Path], typer.Argument(help="Saved fits (.nc) written by `ccmodels fit`.")],
+    out: Annotated[Path, typer.Option("--out", help="Report directory to create.")],
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+) -> None:
+    """Build the posterior report (index.html, summary.json, figures/) from saved fits."""
+    from ccmodels.models import FitFileError
+    from ccmodels.report import build
+
+    try:
+        res = build(fits, out, overwrite=force, title=title)
+    except (FileExistsError, FileNotFoundError, FitFileError, ValueError) as exc:
+        _fail(str(exc))
+    verdicts = ", ".join(f"{k}: {v}" for k, v in res.verdicts.items())
+    typer.echo(f"report written to {res.index_html} ({len(res.figures)} figures; {verdicts})")
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="Judgments, one JSON object per line (.jsonl).")],
+    out: Annotated[Path, typer.Option("--out", help="Offender table to write (.parquet/.csv).")],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Value-chain/target rule table (TOML).")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    progress: Progress = True,
+) -> None:
+    """Extract one row per defendant from judgment texts, with a coverage report."""
+    from ccmodels.data import write_table
+    from ccmodels.data.judgments import extract_judgments
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    if not file.exists():
+        _fail(f"{file}: no such file")
+    t0 = time.perf_counter()
+    res = extract_judgments(file, progress=progress, rules=rules)
+    secs = time.perf_counter() - t0
+    if len(res.offenders) == 0:
+        _fail(f"{file}: no defendant could be extracted; see the reasons above", code=1)
+    write_table(res.offenders, out, overwrite=force)
+    typer.echo(res.coverage_text())
+    if len(res.failures):
+        typer.echo(f"{len(res.failures)} document(s) or line(s) not parsed:")
+        for r in res.failures.itertuples():
+            typer.echo(f"  line {r.line}: {r.doc_id}: {r.reason}")
+    typer.echo(
+        f"{res.n_documents} documents -> {len(res.offenders)} defendants in {secs:.2f} s -> {out}"
+    )
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Directory for data, fits and report.")] = Path(
+        "demo-out"
+    ),
     seed: Annotated[int, typer.Option("--seed")] = 2017,
     replicates: Annotated[int, typer.Option("--replicates")] = 200,
+    draws: Annotated[int, typer.Option("--draws")] = 1000,
     force: Annotated[bool, typer.Option("--force")] = False,
     progress: Progress = True,
 ) -> None:
-    """Run the main job on the built-in cai2017 scenario and print what it finds."""
+    """Simulate the calibrated cai2017 scenario, check its calibration, fit the sentence,
+    probation and fine models and write the report to OUT/report/index.html."""
     from ccmodels.demo import run_demo
 
     t0 = time.perf_counter()
     try:
-        ok = run_demo(out=out, seed=seed, replicates=replicates, force=force, progress=progress)
+        ok = run_demo(
+            out=out, seed=seed, replicates=replicates, draws=draws, force=force, progress=progress
+        )
     except FileExistsError as exc:
         _fail(str(exc))
     typer.echo(f"demo finished in {time.perf_counter() - t0:.0f} s")

@@ -1628,6 +1628,12 @@ def extract_judgments(
         for reason in reasons:
             failures.append({"line": lineno, "doc_id": doc_id, "reason": reason})
     df = _frame(rows)
+    # The principal charge (first convicted), for models grouped by charge.
+    df.insert(
+        df.columns.get_loc("charges") + 1,
+        "charge",
+        df["charges"].astype("string").str.split(";").str[0],
+    )
     fail = pd.DataFrame(failures, columns=["line", "doc_id", "reason"])
     fail["line"] = fail["line"].astype("int64")
     return ExtractionResult(df, fail, _coverage(rows, df), n_docs)

@@ -46,7 +46,7 @@ def intercept(prefix: str, priors: Mapping[str, Prior]) -> pt.TensorVariable:
 def year_effect(
     prefix: str,
     priors: Mapping[str, Prior],
-    year_idx: pt.TensorVariable,
+    year_idx: Any,
     n_years: int,
     centered: bool = False,
 ) -> pt.TensorVariable:
@@ -67,7 +67,7 @@ def year_effect(
 
 
 def chain_effect(
-    prefix: str, priors: Mapping[str, Prior], chains: pt.TensorVariable, centered: bool = True
+    prefix: str, priors: Mapping[str, Prior], chains: Any, centered: bool = True
 ) -> pt.TensorVariable:
     """Multi-membership value-chain effect: additive over the chains a case has, partially
     pooled through a common scale. Centred suits a Gaussian outcome with plenty of data per
@@ -83,7 +83,7 @@ def chain_effect(
 
 
 def article_effect(
-    prefix: str, priors: Mapping[str, Prior], art_idx: pt.TensorVariable, centered: bool = True
+    prefix: str, priors: Mapping[str, Prior], art_idx: Any, centered: bool = True
 ) -> pt.TensorVariable:
     """Zero-sum article effect, partially pooled, non-centred."""
     sigma = _var(priors, "sigma_article", f"{prefix}_sigma_article")
@@ -95,9 +95,7 @@ def article_effect(
     return eff[art_idx]
 
 
-def trait_effect(
-    prefix: str, priors: Mapping[str, Prior], traits: pt.TensorVariable
-) -> pt.TensorVariable:
+def trait_effect(prefix: str, priors: Mapping[str, Prior], traits: Any) -> pt.TensorVariable:
     """Offender-trait coefficients."""
     beta = _var(priors, "beta", f"{prefix}_beta", dims="trait")
     return pt.dot(traits, beta)

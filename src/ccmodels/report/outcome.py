@@ -1,0 +1,242 @@
+"""The report builder shared by the outcome models (sentence, probation, fine).
+
+:func:`outcome_report` writes data, convergence, parameters, trends, prior and posterior
+predictive checks, LOO and methods; the models differ by an :class:`OutcomeSpec` (the words for
+the likelihood, the trend figures and the predictive-check statistics) defined in
+``report/sentence.py``, ``report/probation.py`` and ``report/fine.py`` and registered with
+:func:`register_outcome`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
+from ccmodels.report.core import Block, FitContext, ModelReport, Paragraph, Section, register
+from ccmodels.report.methods import PRIOR_NAMES, methods_section
+from ccmodels.report.sections import (
+    convergence_section,
+    data_section,
+    fmt,
+    interval,
+    loo_section,
+    make_table,
+    parameter_section,
+)
+
+__all__ = [
+    "SPECS",
+    "OutcomeSpec",
+    "by_chain",
+    "by_year",
+    "outcome_report",
+    "register_outcome",
+    "replicate_index",
+    "stat_rows",
+    "trend_table",
+]
+
+PRIOR_DRAWS = 200
+MAX_PPC_DRAWS = 400
+N_LINES = 40
+TrendFn = Callable[[FitContext], tuple[list[Block], dict[str, Any]]]
+CheckFn = Callable[[FitContext, pd.DataFrame, xr.Dataset, str], tuple[list[Block], dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """What differs between outcome models in their report."""
+
+    title: str
+    outcome: str  # for the methods paragraph: "the prison term (months)"
+    likelihood: str
+    trends: TrendFn
+    checks: CheckFn
+    prior_names: Mapping[str, str] = field(default_factory=dict)  # over methods.PRIOR_NAMES
+    predictor: str = "The linear predictor"  # "Each part's linear predictor" for a hurdle
+
+
+# ---------------------------------------------------------------------- shared pieces
+def trend_table(df: pd.DataFrame, key: str, caption: str, f: Any = fmt) -> Block:
+    """A grouped summary (``mean``, ``lower``, ``upper``, ``observed``, ``n``) as a table."""
+    return make_table(
+        caption,
+        (key, "n", "posterior mean", "95% interval", "observed"),
+        (
+            (
+                k,
+                f"{int(r['n']):,}",
+                f(r["mean"]),
+                interval(r["lower"], r["upper"], f),
+                f(r.get("observed")),
+            )
+            for k, r in df.iterrows()
+        ),
+        (False, True, True, True, True),
+    )
+
+
+def stat_rows(
+    stats: dict[str, tuple[float, np.ndarray]], f: dict[str, Any]
+) -> tuple[Block, dict[str, Any]]:
+    """Observed statistic against its replicated distribution, with P(T_rep >= T_obs)."""
+    out: dict[str, Any] = {}
+    rows = []
+    for name, (obs, rep) in stats.items():
+        rep = rep[np.isfinite(rep)]
+        lo, hi = np.quantile(rep, [0.025, 0.975]) if rep.size else (np.nan, np.nan)
+        p = float(np.mean(rep >= obs)) if rep.size else np.nan
+        fm = f.get(name, fmt)
+        out[name] = {
+            "observed": float(obs),
+            "replicated_mean": float(rep.mean()) if rep.size else None,
+            "lower": float(lo),
+            "upper": float(hi),
+            "p_value": p,
+        }
+        rows.append(
+            (name, fm(obs), fm(rep.mean() if rep.size else None), interval(lo, hi, fm), f"{p:.2f}")
+        )
+    table = make_table(
+        "Test statistics: observed against replicated (p = share of replicates >= observed)",
+        ("statistic", "observed", "replicated mean", "replicated 95%", "p"),
+        rows,
+        (False, True, True, True, True),
+    )
+    return table, out
+
+
+def replicate_index(rep: np.ndarray) -> list[int]:
+    """Up to ``N_LINES`` evenly spaced replicate indices (the lines drawn in a histogram)."""
+    return list(np.linspace(0, rep.shape[0] - 1, min(N_LINES, rep.shape[0])).astype(int))
+
+
+def by_year(values: np.ndarray, years: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Means of ``values`` (..., rows) within each year: (years, (..., n_years))."""
+    ys = sorted({int(y) for y in years})
+    return ys, np.stack([values[..., years == y].mean(-1) for y in ys], -1)
+
+
+def by_chain(values: np.ndarray, rows: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """Means of ``values`` (..., rows) among the rows of each value chain present."""
+    keep = [
+        (c, rows[col].to_numpy(bool))
+        for c, col in zip(VALUE_CHAINS, CHAIN_COLUMNS, strict=True)
+        if col in rows and rows[col].any()
+    ]
+    return [c for c, _ in keep], np.stack([values[..., m].mean(-1) for _, m in keep], -1)
+
+
+# ---------------------------------------------------------------------- the builder
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence PyMC's "Sampling: [...]" log line and its warnings about the prior draws."""
+    log = logging.getLogger("pymc")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        log.setLevel(level)
+
+
+def _predictive(ctx: FitContext, what: str) -> tuple[pd.DataFrame, xr.Dataset]:
+    with _quiet():
+        if what == "prior":
+            fresh = type(ctx.model).from_config(ctx.config)
+            rep = fresh.sample_prior_predictive(ctx.rows, draws=PRIOR_DRAWS, seed=ctx.seed)
+            assert fresh.design is not None
+            return fresh.design.rows, rep
+        post = ctx.idata["posterior"]
+        n = int(post.sizes["chain"] * post.sizes["draw"])
+        rep = ctx.model.sample_posterior_predictive(seed=ctx.seed, thin=max(1, n // MAX_PPC_DRAWS))
+        return ctx.rows, rep
+
+
+def _check_section(ctx: FitContext, spec: OutcomeSpec, what: str) -> tuple[Section, Any]:
+    kind = f"{what}-predictive"
+    sec = Section(ctx.section_id(kind), kind, f"{what.capitalize()} predictive checks")
+    rows, rep = _predictive(ctx, what)
+    n_rep = int(rep.sizes["sample"])
+    intro = (
+        f"Data sets replicated from {n_rep} draws of the prior, on the rows fitted: does the "
+        "prior allow plausible data without ruling out what was observed?"
+        if what == "prior"
+        else f"Data sets replicated from {n_rep} posterior draws, on the rows fitted: does the "
+        "model reproduce the features of the data that matter here?"
+    )
+    sec.blocks.append(Paragraph(intro))
+    blocks, stats = spec.checks(ctx, rows, rep, what)
+    sec.blocks += blocks
+    return sec, stats
+
+
+def outcome_report(ctx: FitContext, spec: OutcomeSpec) -> ModelReport:
+    """The report of a sentence, probation or fine fit."""
+    data_sec, data = data_section(ctx)
+    conv_sec, conv = convergence_section(ctx)
+    par_sec, params = parameter_section(ctx)
+    trend_blocks, estimates = spec.trends(ctx)
+    trend_sec = Section(ctx.section_id("trends"), "trends", "Trends", blocks=trend_blocks)
+    prior_sec, prior_stats = _check_section(ctx, spec, "prior")
+    post_sec, post_stats = _check_section(ctx, spec, "posterior")
+    loo_sec, loo = loo_section(ctx)
+    meth_sec, methods = methods_section(
+        ctx,
+        outcome=spec.outcome,
+        likelihood=spec.likelihood,
+        unit="offenders",
+        conv=conv,
+        loo=loo,
+        prior_names=PRIOR_NAMES | dict(spec.prior_names),
+        predictor=spec.predictor,
+    )
+    summary = {
+        "model": ctx.model_type,
+        "label": ctx.label,
+        "fit_id": ctx.idata.attrs.get("id"),
+        "seed": ctx.seed,
+        "rhat_max": conv.rhat_max,
+        "ess_bulk_min": conv.ess_bulk_min,
+        "ess_tail_min": conv.ess_tail_min,
+        "divergences": conv.divergences,
+        "ebfmi_min": conv.ebfmi_min,
+        "ebfmi": conv.ebfmi,
+        "verdict": conv.verdict,
+        "remedy": conv.remedy,
+        "problems": conv.problems,
+        "data": data,
+        "estimates": estimates,
+        "interval": "central 95% (2.5% and 97.5% quantiles)",
+        "parameters": params,
+        "predictive_checks": {"prior": prior_stats, "posterior": post_stats},
+        "loo": loo.to_json(),
+        "methods": methods,
+    }
+    sections = [data_sec, conv_sec, par_sec, trend_sec, prior_sec, post_sec, loo_sec, meth_sec]
+    return ModelReport(ctx.label, ctx.model_type, spec.title, ctx.source, sections, summary)
+
+
+#: model_type -> its OutcomeSpec (filled by the sentence, probation and fine modules).
+SPECS: dict[str, OutcomeSpec] = {}
+
+
+def register_outcome(model_type: str, spec: OutcomeSpec) -> None:
+    """Register an outcome model's spec and its report builder."""
+    SPECS[model_type] = spec
+
+    def build_outcome(ctx: FitContext) -> ModelReport:
+        return outcome_report(ctx, spec)
+
+    register(model_type)(build_outcome)

@@ -1,0 +1,165 @@
+"""Report sections of the probation model: probation rate by year and value chain, average
+marginal effects of traits; checks of the rate by year and by value chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ccmodels.models import ProbationModel
+from ccmodels.report import figures as fg
+from ccmodels.report.core import Block, FitContext, Paragraph
+from ccmodels.report.outcome import (
+    OutcomeSpec,
+    by_chain,
+    by_year,
+    register_outcome,
+    stat_rows,
+    trend_table,
+)
+from ccmodels.report.sections import frame_json, make_table, pct
+
+__all__ = ["SPEC", "checks", "trends"]
+
+
+def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
+    """Blocks and estimates of the trends section: probation rate by year and value chain,
+    average marginal effects of traits."""
+    m = ctx.model
+    assert isinstance(m, ProbationModel)
+    yr, ch, ame = m.probability_by("year"), m.probability_by("value_chain"), m.marginal_effects()
+    blocks: list[Block] = [
+        Paragraph(
+            "Posterior of the probation rate among the eligible offenders fitted in each year "
+            "(and each value chain); observed: the share of those offenders given probation. "
+            "Average marginal effect of a trait: the mean over the fitted offenders of "
+            "P(probation | trait) − P(probation | no trait), in percentage points."
+        ),
+        ctx.figure(
+            "probation_by_year",
+            fg.trend(
+                yr,
+                "probation rate (% of eligible offenders)",
+                "Probation rate by year",
+                percent=True,
+                observed_label="observed rate",
+            ),
+            "Probation rate by year",
+            "Posterior mean probation rate (circles, solid) with its 95% interval (grey band "
+            "and whiskers); observed rate (open squares, dashed).",
+        ),
+        trend_table(yr, "year", "Probation rate by year", pct),
+        ctx.figure(
+            "probation_by_value_chain",
+            fg.categories(
+                ch,
+                "probation rate (% of eligible offenders)",
+                "Probation rate by value chain",
+                percent=True,
+                observed_label="observed rate",
+            ),
+            "Probation rate by value chain",
+            "Posterior mean with 95% interval (filled circles) and observed rate (open "
+            "squares) among eligible offenders of each value chain.",
+        ),
+        trend_table(ch, "value chain", "Probation rate by value chain", pct),
+        ctx.figure(
+            "probation_ame_by_trait",
+            fg.forest(
+                ame,
+                "average marginal effect on P(probation) (percentage points)",
+                "Average marginal effect of each trait on probation",
+            ),
+            "Average marginal effects of traits",
+            "Posterior mean and 95% interval of each trait's average marginal effect on the "
+            "probation probability; n = fitted offenders with the trait; dashed line: no effect.",
+        ),
+        make_table(
+            "Average marginal effects on P(probation)",
+            ("trait", "n with trait", "AME (pp)", "95% interval (pp)", "P(effect > 0)"),
+            (
+                (
+                    t,
+                    f"{int(r['n_with_trait']):,}",
+                    f"{100 * r['ame']:+.1f}",
+                    f"{100 * r['lower']:+.1f} to {100 * r['upper']:+.1f}",
+                    f"{r['p_positive']:.2f}",
+                )
+                for t, r in ame.iterrows()
+            ),
+            (False, True, True, True, True),
+        ),
+    ]
+    ame_j = ame.rename(columns={"ame": "mean"})
+    cols = ("n", "mean", "lower", "upper", "observed")
+    est = {
+        "probation_rate_by_year": frame_json(yr, cols),
+        "probation_rate_by_value_chain": frame_json(ch, cols),
+        "ame_by_trait": frame_json(ame_j, ("mean", "lower", "upper", "p_positive", "n_with_trait")),
+    }
+    return blocks, est
+
+
+def checks(
+    ctx: FitContext, rows: pd.DataFrame, rep: xr.Dataset, what: str
+) -> tuple[list[Block], dict[str, Any]]:
+    """Predictive-check figures and statistics of replicated probation (prior or posterior)."""
+    y = rows["probation"].to_numpy(float)
+    r = np.asarray(rep["probation"].values, float)
+    years = rows["year"].to_numpy(int)
+    ys, rep_year = by_year(r, years)
+    _, obs_year = by_year(y, years)
+    chains, rep_ch = by_chain(r, rows)
+    _, obs_ch = by_chain(y, rows)
+    blocks: list[Block] = [
+        ctx.figure(
+            f"{what}_ppc_probation_by_year",
+            fg.ppc_by_group(
+                ys,
+                obs_year,
+                rep_year,
+                "probation rate (% of eligible)",
+                f"Probation rate by year: observed and {what} predictive",
+                what=what,
+                percent=True,
+            ),
+            f"Probation rate by year ({what} predictive)",
+            "Observed probation rate per year (black diamonds) against the replicated rate's "
+            "50% (thick) and 95% (thin) intervals.",
+        ),
+        ctx.figure(
+            f"{what}_ppc_probation_by_value_chain",
+            fg.ppc_by_group(
+                chains,
+                obs_ch,
+                rep_ch,
+                "probation rate (% of eligible)",
+                f"Probation rate by value chain: observed and {what} predictive",
+                what=what,
+                percent=True,
+                xlabel="value chain",
+            ),
+            f"Probation rate by value chain ({what} predictive)",
+            "Observed probation rate per value chain (black diamonds) against the replicated "
+            "rate's 50% (thick) and 95% (thin) intervals.",
+        ),
+    ]
+    stats = {"probation rate": (y.mean(), r.mean(1))}
+    stats |= {f"probation rate {yy}": (obs_year[i], rep_year[:, i]) for i, yy in enumerate(ys)}
+    table, out = stat_rows(stats, dict.fromkeys(stats, pct))
+    blocks.append(table)
+    return blocks, out
+
+
+SPEC = OutcomeSpec(
+    "Probation (probation model)",
+    "the grant of probation among offenders eligible for it",
+    "Probation was Bernoulli with a logit link, with log(term / 12 months) as a covariate.",
+    trends,
+    checks,
+    {"intercept": "intercept (logit)", "log_term": "slope of log(term / 12 months) (logit)"},
+)
+register_outcome("probation", SPEC)

@@ -1,0 +1,357 @@
+"""Posterior reports: page structure, embedded figures, JSON summary, rebuild from files.
+
+Tiny fits (2 chains, 150 draws) on a small simulated population are made once per session;
+the tests are about the report's plumbing and verdict logic, not about the estimates.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import warnings
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+import xarray as xr
+
+from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from ccmodels.report import BUILDERS, ReportResult, build
+from ccmodels.report import diagnostics as dg
+from ccmodels.report.build import jsonable
+from ccmodels.simulate import Scenario, simulate
+
+KINDS = (
+    "data",
+    "convergence",
+    "parameters",
+    "trends",
+    "prior-predictive",
+    "posterior-predictive",
+    "loo",
+    "methods",
+)
+MODEL_KEYS = (
+    "model",
+    "rhat_max",
+    "ess_bulk_min",
+    "ess_tail_min",
+    "divergences",
+    "ebfmi_min",
+    "verdict",
+    "remedy",
+    "estimates",
+    "loo",
+)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TINY = {"draws": 150, "tune": 200, "chains": 2, "seed": 1, "progress": False}
+
+
+# ---------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def offenders() -> Any:
+    return simulate(Scenario.default().scaled(0.3), seed=3).offenders
+
+
+@pytest.fixture(scope="session")
+def fits(offenders: Any) -> list[Any]:
+    """Three tiny fits; probation without its log-likelihood, so the report computes it."""
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for cls, loo in ((SentenceModel, True), (ProbationModel, False), (FineModel, True)):
+            m = cls()
+            m.fit(offenders, loo=loo, **TINY)
+            out.append(m)
+    return out
+
+
+@pytest.fixture(scope="session")
+def saved(fits: list[Any], tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    d = tmp_path_factory.mktemp("fits")
+    return [m.save(d / f"{m.model_type}.nc") for m in fits]
+
+
+@pytest.fixture(scope="session")
+def report(fits: list[Any], saved: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    # `saved` first: the files are written before the report adds a log-likelihood
+    return build(fits, tmp_path_factory.mktemp("live") / "report")
+
+
+@pytest.fixture(scope="session")
+def report_from_files(saved: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return build(saved, tmp_path_factory.mktemp("files") / "report", title=None)
+
+
+@pytest.fixture(scope="session")
+def short_fit(offenders: Any) -> ProbationModel:
+    m = ProbationModel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.fit(offenders, draws=20, tune=20, chains=2, seed=2, progress=False, loo=True)
+    return m
+
+
+@pytest.fixture(scope="session")
+def short_report(short_fit: ProbationModel, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return build([short_fit], tmp_path_factory.mktemp("short") / "report")
+
+
+# ---------------------------------------------------------------------- HTML helpers
+class Page(HTMLParser):
+    """Collects sections, images, figures and every src/href attribute of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[tuple[str, str]] = []
+        self.imgs: list[str] = []
+        self.figures: list[str] = []
+        self.links: list[str] = []
+        self.tags: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.add(tag)
+        if tag == "section" and a.get("data-kind"):
+            self.sections.append((a.get("id") or "", a["data-kind"] or ""))
+        if tag == "img":
+            self.imgs.append(a.get("src") or "")
+        if tag == "figure" and a.get("data-name"):
+            self.figures.append(a["data-name"] or "")
+        for k in ("src", "href", "srcset", "action", "data"):
+            if a.get(k):
+                self.links.append(a[k] or "")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(result: ReportResult) -> Page:
+    p = Page()
+    p.feed(result.index_html.read_text(encoding="utf-8"))
+    p.close()
+    return p
+
+
+def strict_json(path: Path) -> Any:
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{path}: invalid JSON constant {name}")
+
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=no_constant)
+
+
+# ---------------------------------------------------------------------- the page
+def test_page_parses_and_has_every_section(report: ReportResult) -> None:
+    page = parse(report)
+    found = set(page.sections)
+    for label in ("sentence", "probation", "fine"):
+        for kind in KINDS:
+            assert (f"{label}-{kind}", kind) in found, f"missing {label}-{kind}"
+    assert ("overview", "overview") in found
+    assert {s for s, _ in page.sections} - {"overview"} == set(report.sections)
+
+
+def test_every_figure_is_an_embedded_png(report: ReportResult) -> None:
+    page = parse(report)
+    assert len(page.imgs) == len(report.figures) == len(page.figures) >= 24
+    prefix = "data:image/png;base64,"
+    for src, path in zip(page.imgs, report.figures, strict=True):
+        assert src.startswith(prefix)
+        png = base64.b64decode(src[len(prefix) :], validate=True)
+        assert png.startswith(PNG_SIGNATURE)
+        img = mpimg.imread(io.BytesIO(png), format="png")
+        assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 300
+        assert path.read_bytes() == png  # figures/*.png hold the same images
+    assert sorted(p.name for p in (report.out_dir / "figures").iterdir()) == sorted(
+        p.name for p in report.figures
+    )
+
+
+def test_page_references_nothing_external(report: ReportResult) -> None:
+    page = parse(report)
+    for link in page.links:
+        assert not link.lower().startswith(("http://", "https://", "//", "file:")), link
+        assert link.startswith(("#", "data:image/png;base64,")), link
+    assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
+
+
+def test_methods_paragraph_names_the_fit(report: ReportResult) -> None:
+    text = " ".join(unescape(t) for t in parse(report).text)
+    for m in report.summary["models"]:
+        meth = m["methods"]
+        assert meth in text
+        assert f"seed {m['seed']}" in meth and "nutpie" in meth and "PyMC" in meth
+        assert "2 chains of 150 posterior draws after 200 tuning steps" in meth
+        assert "~ HalfNormal(sigma=" in meth
+
+
+# ---------------------------------------------------------------------- summary.json
+def test_summary_json_has_the_keys(report: ReportResult) -> None:
+    s = strict_json(report.summary_json)
+    assert set(s) >= {"models", "created", "ccmodels_version"}
+    assert [m["model"] for m in s["models"]] == ["sentence", "probation", "fine"]
+    for m in s["models"]:
+        assert set(m) >= set(MODEL_KEYS)
+        assert m["verdict"] in ("ok", "warn", "fail")
+        assert (m["remedy"] is None) == (m["verdict"] == "ok")
+        assert 0.99 < m["rhat_max"] < 2 and m["ess_bulk_min"] > 0 and m["divergences"] >= 0
+        assert m["ebfmi_min"] > 0  # nutpie stores energy
+        loo = m["loo"]
+        assert set(loo) >= {"elpd", "se", "p_loo", "pareto_k"}
+        assert loo["elpd"] < 0 and loo["se"] > 0 and loo["error"] is None
+        assert set(loo["pareto_k"]) == {"good", "ok", "bad", "very_bad"}
+        assert sum(loo["pareto_k"].values()) == loo["n_obs"] > 0
+    est = {m["model"]: m["estimates"] for m in s["models"]}
+    years = [str(y) for y in range(2012, 2017)]
+    assert list(est["sentence"]["mean_term_months_by_year"]) == years
+    for e in est["sentence"]["mean_term_months_by_year"].values():
+        assert 0 < e["lower"] <= e["mean"] <= e["upper"] and e["observed"] > 0
+    assert list(est["probation"]["probation_rate_by_year"]) == years
+    assert set(est["probation"]["ame_by_trait"]) >= {"surrender", "confession"}
+    assert list(est["fine"]["mean_fine_yuan_by_year"]) == years
+    assert s["models"][0]["loo"]["unit"] == "case"  # sentence: leave one case out
+    assert s["models"][2]["loo"]["n_obs"] == s["models"][2]["data"]["n_rows"]  # hurdle parts
+
+
+def test_report_result_describes_the_files(report: ReportResult) -> None:
+    assert report.index_html.is_file() and report.summary_json.is_file()
+    assert report.summary == strict_json(report.summary_json)
+    assert set(report.verdicts) == {"sentence", "probation", "fine"}
+    assert report.seconds > 0
+
+
+def test_rebuilt_from_saved_files_is_the_same(
+    report: ReportResult, report_from_files: ReportResult
+) -> None:
+    a, b = strict_json(report.summary_json), strict_json(report_from_files.summary_json)
+    a.pop("created"), b.pop("created")
+    assert a == b
+    assert report.sections == report_from_files.sections
+    assert [p.name for p in report.figures] == [p.name for p in report_from_files.figures]
+    assert parse(report).sections == parse(report_from_files).sections
+
+
+# ---------------------------------------------------------------------- verdicts
+def test_too_few_draws_is_flagged_with_its_remedy(short_report: ReportResult) -> None:
+    (m,) = strict_json(short_report.summary_json)["models"]
+    assert m["verdict"] in ("warn", "fail")
+    assert m["ess_bulk_min"] < 400 and m["remedy"]
+    assert "increase tune/draws" in m["remedy"]
+    text = " ".join(unescape(t) for t in parse(short_report).text)
+    assert "increase tune/draws" in text
+    assert f"Verdict: {m['verdict']}" in text
+
+
+def _conv(**kw: Any) -> dg.Convergence:
+    base: dict[str, Any] = {
+        "rhat_max": 1.002,
+        "ess_bulk_min": 900.0,
+        "ess_tail_min": 800.0,
+        "divergences": 0,
+        "n_draws": 4000,
+        "ebfmi": [0.9, 1.0],
+        "worst_rhat": "a",
+        "worst_ess": "b",
+    }
+    c = dg.Convergence(**(base | kw))
+    ess = [v for v in (c.ess_bulk_min, c.ess_tail_min) if v is not None]
+    dg._judge(c, min(ess) if ess else None)
+    return c
+
+
+@pytest.mark.parametrize(
+    ("change", "verdict", "remedy"),
+    [
+        ({}, "ok", None),
+        ({"rhat_max": 1.01}, "warn", "run longer chains"),
+        ({"rhat_max": 1.051}, "fail", "run longer chains"),
+        ({"ess_bulk_min": 399.0}, "warn", "increase tune/draws"),
+        ({"ess_tail_min": 99.0}, "fail", "increase tune/draws"),
+        ({"divergences": 1}, "warn", "raise target_accept"),
+        ({"divergences": 40}, "warn", "raise target_accept"),  # exactly 1%: not more
+        ({"divergences": 41}, "fail", "raise target_accept"),
+        ({"ebfmi": [0.9, 0.3]}, "warn", "E-BFMI"),
+        ({"ebfmi": None}, "ok", None),
+    ],
+)
+def test_verdict_thresholds(change: dict[str, Any], verdict: str, remedy: str | None) -> None:
+    c = _conv(**change)
+    assert c.verdict == verdict
+    if remedy is None:
+        assert c.remedy is None and not c.problems
+    else:
+        assert c.remedy is not None and remedy in c.remedy
+
+
+# ---------------------------------------------------------------------- the directory
+def test_existing_out_dir_is_refused_unless_overwrite(
+    short_fit: ProbationModel, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "old.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        build([short_fit], out)
+    assert (out / "old.txt").read_text() == "keep me"
+    res = build([short_fit], out, overwrite=True)
+    assert not (out / "old.txt").exists() and res.index_html.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary leftovers
+
+
+def test_failed_write_leaves_nothing(
+    short_fit: ProbationModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(self: Path, *args: Any, **kwargs: Any) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_text", boom)
+    with pytest.raises(OSError, match="disk full"):
+        build([short_fit], tmp_path / "report")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unregistered_model_type_is_an_error(
+    short_fit: ProbationModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(BUILDERS, "probation")
+    with pytest.raises(ValueError, match="no report builder for model type 'probation'"):
+        build([short_fit], tmp_path / "report")
+    with pytest.raises(ValueError, match="no fits"):
+        build([], tmp_path / "other")
+
+
+def test_unfitted_model_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not fitted"):
+        build([SentenceModel()], tmp_path / "report")
+
+
+# ---------------------------------------------------------------------- helpers
+def test_jsonable_makes_strict_json() -> None:
+    x = {1: np.float64(np.nan), "a": [np.int64(3), np.float32(0.1234567891)], "b": np.bool_(1)}
+    out = jsonable(x)
+    assert out == {"1": None, "a": [3, 0.123457], "b": True}
+    json.dumps(out, allow_nan=False)
+
+
+def test_multi_part_log_likelihood_is_summed_per_row() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 5, 3))
+    b = rng.normal(size=(2, 5, 2))
+    ll = xr.Dataset(
+        {
+            "any_obs": (("chain", "draw", "any_row"), a),
+            "amount_obs": (("chain", "draw", "fined_row"), b),
+        },
+        coords={"any_row": [0, 1, 3], "fined_row": [1, 2]},
+    )
+    total = dg.pointwise_log_likelihood(xr.DataTree.from_dict({"log_likelihood": ll}))
+    assert list(total["row"].values) == [0, 1, 2, 3]
+    np.testing.assert_allclose(total.sel(row=1), a[..., 1] + b[..., 0])
+    np.testing.assert_allclose(total.sel(row=2), b[..., 1])
+    np.testing.assert_allclose(total.sel(row=3), a[..., 2])
