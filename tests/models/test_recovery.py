@@ -61,7 +61,7 @@ def fits_unscaled(unscaled):
 
 
 def _check_intervals(model, pop):
-    tab = recovery_table(pop.truth, model.idata["posterior"].to_dataset())
+    tab = recovery_table(pop.truth, model.idata)
     cov = tab["inside_90"].mean()
     outside = tab.index[~tab["inside_99.9"]].tolist()
     msg = f"{model.model_type}: {len(tab)} elements\n{tab.round(3).to_string()}"
@@ -92,8 +92,7 @@ def test_recovery_unscaled_intervals(fits_unscaled, unscaled, kind):
 
 def test_mean_term_by_year_covers_truth_and_falls(fits_scaled, scaled):
     m = fits_scaled["sentence"]
-    post = m.idata["posterior"].to_dataset()
-    truth = m._mean(truth_params(scaled.truth, post), m.design, np.random.default_rng(0))
+    truth = m._mean(truth_params(scaled.truth, m.idata), m.design, np.random.default_rng(0))
     years = m.design.rows["year"].to_numpy()
     est = m.mean_term_by("year")
     covered = 0

@@ -57,13 +57,17 @@ DEFAULT_SAMPLER: dict[str, Any] = {
     # (intercept against year and article effects), several times the ESS of "diag" here.
     "adaptation": "low_rank",
 }
+AUTO_CENTER_MIN_ROWS = 50
 DEFAULT_EFFECTS: dict[str, Any] = {
     "year": True,
-    "year_centered": True,
+    # "auto": centred when every year has at least AUTO_CENTER_MIN_ROWS rows (then the data
+    # pin each year's effect and the non-centred form would couple sigma_year with every
+    # innovation), non-centred otherwise (a funnel appears when years hold little data).
+    "year_centered": "auto",
     "chain": True,
     "article": True,
     "article_column": "article",
-    "article_centered": True,
+    "article_centered": "auto",
     "chain_centered": True,
     "traits": list(TRAITS),
 }
@@ -302,7 +306,7 @@ class OutcomeModel(ABC):
                 self.priors,
                 yi,
                 len(d.coords["year"]),
-                centered=bool(self.effects["year_centered"]),
+                centered=self._year_centered(d),
             )
         if "value_chain" in d.coords:
             ch = pm.Data(f"{prefix}_chains", d.chains, dims=(row, "value_chain"))
@@ -312,12 +316,30 @@ class OutcomeModel(ABC):
         if "article" in d.coords:
             ai = pm.Data(f"{prefix}_article_idx", d.art_idx, dims=row)
             eta = eta + blocks.article_effect(
-                prefix, self.priors, ai, centered=bool(self.effects["article_centered"])
+                prefix, self.priors, ai, centered=self._article_centered(prefix, d)
             )
         if "trait" in d.coords:
             tr = pm.Data(f"{prefix}_traits", d.traits, dims=(row, "trait"))
             eta = eta + blocks.trait_effect(prefix, self.priors, tr)
         return eta
+
+    def _year_centered(self, d: Design) -> bool:
+        value = self.effects["year_centered"]
+        if value == "auto":
+            counts = np.bincount(d.year_idx, minlength=len(d.coords["year"]))
+            return bool(counts.min() >= AUTO_CENTER_MIN_ROWS)
+        return bool(value)
+
+    def _article_centered(self, prefix: str, d: Design) -> bool | np.ndarray:
+        """Per-level centring of the article effect ("auto": centred for levels with at least
+        AUTO_CENTER_MIN_ROWS rows); the mask is kept as constant data for later alignment."""
+        value = self.effects["article_centered"]
+        if value == "auto":
+            counts = np.bincount(d.art_idx, minlength=len(d.coords["article"]))
+            mask = counts >= AUTO_CENTER_MIN_ROWS
+            pm.Data(f"{prefix}_article_centred", mask.astype(np.int8), dims="article")
+            return mask
+        return bool(value)
 
     def coefficients(self, prefix: str, d: Design) -> tuple[pt.TensorVariable, np.ndarray]:
         """The linear predictor as ``X @ beta``: the same variables as
@@ -335,7 +357,7 @@ class OutcomeModel(ABC):
                     self.priors,
                     np.arange(t),
                     t,
-                    centered=bool(self.effects["year_centered"]),
+                    centered=self._year_centered(d),
                 )
             )
             cols.append(np.eye(t)[d.year_idx])
@@ -354,7 +376,7 @@ class OutcomeModel(ABC):
                     prefix,
                     self.priors,
                     np.arange(a),
-                    centered=bool(self.effects["article_centered"]),
+                    centered=self._article_centered(prefix, d),
                 )
             )
             cols.append(np.eye(a)[d.art_idx])

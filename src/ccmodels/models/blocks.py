@@ -83,15 +83,36 @@ def chain_effect(
 
 
 def article_effect(
-    prefix: str, priors: Mapping[str, Prior], art_idx: Any, centered: bool = True
+    prefix: str, priors: Mapping[str, Prior], art_idx: Any, centered: bool | np.ndarray = True
 ) -> pt.TensorVariable:
-    """Zero-sum article effect, partially pooled, non-centred."""
+    """Article effect, partially pooled through ``sigma_article``.
+
+    ``centered`` is True (zero-sum, centred), False (zero-sum, non-centred) or a boolean mask
+    over the levels: then the well-represented levels (True) get a centred zero-sum effect and
+    the sparse ones (False) non-centred deviations ``sigma_article * z`` from them. The
+    intercept is then the average over the well-represented levels. Centred suits levels with
+    plenty of data, non-centred levels with little (where the centred form makes a funnel).
+    """
     sigma = _var(priors, "sigma_article", f"{prefix}_sigma_article")
-    if centered:
-        eff = pm.ZeroSumNormal(f"{prefix}_article", sigma=sigma, dims="article")
-    else:
-        z = pm.ZeroSumNormal(f"{prefix}_article_z", sigma=1.0, dims="article")
-        eff = pm.Deterministic(f"{prefix}_article", sigma * z, dims="article")
+    mask = np.asarray(centered, dtype=bool)
+    mixed = mask.ndim == 1 and not mask.all() and mask.sum() >= 3
+    if not mixed:
+        # fewer than 3 well-represented levels cannot pin the scale: all non-centred
+        all_centred = bool(mask) if mask.ndim == 0 else bool(mask.all())
+        if all_centred:
+            eff = pm.ZeroSumNormal(f"{prefix}_article", sigma=sigma, dims="article")
+        else:
+            z = pm.ZeroSumNormal(f"{prefix}_article_z", sigma=1.0, dims="article")
+            eff = pm.Deterministic(f"{prefix}_article", sigma * z, dims="article")
+        return eff[art_idx]
+    rich = np.flatnonzero(mask)
+    sparse = np.flatnonzero(~mask)
+    a_rich = pm.ZeroSumNormal(f"{prefix}_article_rich", sigma=sigma, shape=(len(rich),))
+    z = pm.Normal(f"{prefix}_article_sparse_z", 0.0, 1.0, shape=(len(sparse),))
+    full = pt.zeros(len(mask))
+    full = pt.set_subtensor(full[rich], a_rich)
+    full = pt.set_subtensor(full[sparse], sigma * z)
+    eff = pm.Deterministic(f"{prefix}_article", full, dims="article")
     return eff[art_idx]
 
 

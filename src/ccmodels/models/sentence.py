@@ -61,6 +61,14 @@ class SentenceModel(OutcomeModel):
     prefix = "term"
     description = "offenders with a custodial sentence (fixed_term or detention, term > 0)"
 
+    def __init__(
+        self,
+        priors: Mapping[str, Any] | None = None,
+        effects: Mapping[str, Any] | None = None,
+        sampler: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(priors, effects, {"target_accept": 0.95} | dict(sampler or {}))
+
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
         return {

@@ -22,19 +22,36 @@ def _prefixes(post: xr.Dataset) -> list[str]:
     )
 
 
-def aligned_truth(truth: xr.Dataset, posterior: xr.Dataset) -> xr.Dataset:
-    """The true values of the posterior's population-level parameters, on its coords."""
+def _split(fit: xr.DataTree | xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
+    if isinstance(fit, xr.DataTree):
+        const = fit["constant_data"].to_dataset() if "constant_data" in fit.children else None
+        return fit["posterior"].to_dataset(), const if const is not None else xr.Dataset()
+    return fit, xr.Dataset()
+
+
+def aligned_truth(truth: xr.Dataset, fit: xr.DataTree | xr.Dataset) -> xr.Dataset:
+    """The true values of the fit's population-level parameters, on its coords.
+
+    ``fit`` is a fitted DataTree (or its posterior Dataset). Article effects are centred over
+    the levels the model centres on: all articles seen, or, where the fit used a per-level
+    mask (``*_article_centred`` in its constant data), the well-represented ones.
+    """
+    posterior, const = _split(fit)
     out: dict[str, xr.DataArray] = {}
     for p in _prefixes(posterior):
         raw = truth[f"{p}_article_raw"]
         if f"{p}_article" in posterior:
             arts = list(posterior[f"{p}_article"]["article"].values)
             a = raw.sel(article=arts)
-            centred = a - a.mean()
+            ref = a
+            mask_name = f"{p}_article_centred"
+            if mask_name in const and f"{p}_article_rich" in posterior:
+                ref = a[np.asarray(const[mask_name].values, dtype=bool)]
+            centred = a - ref.mean()
             out[f"{p}_article"] = centred
             k = len(arts)
             out[f"{p}_sigma_article"] = xr.DataArray(float(np.sqrt((centred**2).sum() / (k - 1))))
-            shift = float(a.mean() - raw.mean())
+            shift = float(ref.mean() - raw.mean())
         else:
             shift = 0.0
         out[f"{p}_intercept"] = truth[f"{p}_intercept"] + shift
@@ -51,18 +68,19 @@ def aligned_truth(truth: xr.Dataset, posterior: xr.Dataset) -> xr.Dataset:
     return xr.Dataset(out)
 
 
-def truth_params(truth: xr.Dataset, posterior: xr.Dataset) -> dict[str, np.ndarray]:
+def truth_params(truth: xr.Dataset, fit: xr.DataTree | xr.Dataset) -> dict[str, np.ndarray]:
     """Aligned truth as a one-sample draws dict (for a model's numpy predictions)."""
-    t = aligned_truth(truth, posterior)
+    t = aligned_truth(truth, fit)
     return {str(k): np.asarray(v.values)[None, ...] for k, v in t.data_vars.items()}
 
 
 def recovery_table(
-    truth: xr.Dataset, posterior: xr.Dataset, probs: tuple[float, ...] = (0.9, 0.999)
+    truth: xr.Dataset, fit: xr.DataTree | xr.Dataset, probs: tuple[float, ...] = (0.9, 0.999)
 ) -> pd.DataFrame:
     """One line per parameter element: truth, posterior mean, and whether each central
     interval in ``probs`` contains the truth (columns ``inside_90``, ``inside_99.9``)."""
-    t = aligned_truth(truth, posterior)
+    t = aligned_truth(truth, fit)
+    posterior, _ = _split(fit)
     rows = []
     for name, tv in t.data_vars.items():
         draws = posterior[name].stack(sample=("chain", "draw"))
