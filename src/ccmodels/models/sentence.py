@@ -241,16 +241,15 @@ def fast_loglik(
         np.add.at(u, inv, xc)
         s2_, t2 = sigma**2, tau**2
         quad = yc @ yc - 2 * pt.dot(beta, xc.T @ yc) + pt.dot(beta, pt.dot(xc.T @ xc, beta))
-        logdet: Any = 0.0
-        shrink: Any = 0.0
-        for size in np.unique(m):
-            sel = m == size
-            a_m = float(s[sel] @ s[sel])
-            b_m = u[sel].T @ s[sel]
-            c_m = u[sel].T @ u[sel]
-            s1sq = a_m - 2 * pt.dot(beta, b_m) + pt.dot(beta, pt.dot(c_m, beta))
-            logdet = logdet + sel.sum() * pt.log1p(size * t2 / s2_)
-            shrink = shrink + t2 / (s2_ + size * t2) * s1sq
+        sizes = np.unique(m)
+        sel = m[None, :] == sizes[:, None]  # (sizes, cases)
+        n_k = sel.sum(1).astype(float)
+        a_m = sel @ (s * s)  # (sizes,)
+        b_m = np.einsum("gk,k,kp->gp", sel, s, u)  # (sizes, p)
+        c_m = np.einsum("gk,kp,kq->gpq", sel, u, u)  # (sizes, p, p)
+        s1sq = a_m - 2 * pt.dot(b_m, beta) + (pt.dot(c_m, beta) * beta).sum(axis=1)
+        logdet = (n_k * pt.log1p(sizes * t2 / s2_)).sum()
+        shrink = (t2 / (s2_ + sizes * t2) * s1sq).sum()
         n = len(yc)
         total = (
             -0.5 * n * np.log(2 * np.pi)
