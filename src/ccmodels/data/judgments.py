@@ -46,6 +46,7 @@ import cn2an
 import numpy as np
 import pandas as pd
 
+from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, VALUE_CHAINS
 from ccmodels.util import progress_bar
 
 __all__ = [
@@ -75,21 +76,9 @@ FLAG_COLUMNS: tuple[str, ...] = (
     "attempted",
     "disability",
 )
-CHAIN_NAMES: tuple[str, ...] = (
-    "real_assets",
-    "virtual_assets",
-    "internet_resources",
-    "gov_systems",
-)
-CHAIN_FLAG_COLUMNS: tuple[str, ...] = tuple(f"chain_{c}" for c in CHAIN_NAMES)
-TARGET_CATEGORIES: tuple[str, ...] = (
-    "commercial",
-    "gaming",
-    "public_system",
-    "government",
-    "other",
-    "unknown",
-)
+CHAIN_NAMES: tuple[str, ...] = VALUE_CHAINS
+CHAIN_FLAG_COLUMNS: tuple[str, ...] = CHAIN_COLUMNS
+TARGET_CATEGORIES: tuple[str, ...] = TARGETS
 ARTICLE_CATEGORIES: tuple[str, ...] = (
     "285-1",
     "285-2",

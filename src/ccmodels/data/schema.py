@@ -98,7 +98,8 @@ class Problem:
             more = f" (+{len(self.rows) - _MAX_ROWS_SHOWN} more)" if len(self.rows) > 10 else ""
             parts.append(f"rows {shown}{more}")
         if self.values:
-            vals = ", ".join(repr(v) for v in list(dict.fromkeys(self.values))[:_MAX_ROWS_SHOWN])
+            plain = [v.item() if isinstance(v, np.generic) else v for v in self.values]
+            vals = ", ".join(repr(v) for v in list(dict.fromkeys(plain))[:_MAX_ROWS_SHOWN])
             parts.append(f"values {vals}")
         if self.allowed:
             parts.append(f"allowed: {self.allowed}")

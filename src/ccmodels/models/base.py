@@ -119,6 +119,8 @@ class OutcomeModel(ABC):
     model_type: ClassVar[str]
     prefix: ClassVar[str]
     description: ClassVar[str]
+    #: Sampler settings that differ from DEFAULT_SAMPLER for this model (with the reason).
+    sampler_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,
@@ -163,7 +165,7 @@ class OutcomeModel(ABC):
                 f"{_did_you_mean(bad_s[0], list(DEFAULT_SAMPLER))}; "
                 f"allowed: {', '.join(DEFAULT_SAMPLER)}"
             )
-        self.sampler: dict[str, Any] = DEFAULT_SAMPLER | dict(sampler or {})
+        self.sampler: dict[str, Any] = DEFAULT_SAMPLER | self.sampler_defaults | dict(sampler or {})
         if self.sampler["sampler"] not in SAMPLERS:
             raise ModelConfigError(
                 f"unknown sampler {self.sampler['sampler']!r}; allowed: {', '.join(SAMPLERS)}"

@@ -37,6 +37,17 @@ __all__ = [
 
 WIDTH, HEIGHT, DPI = 7.0, 3.4, 110
 RC: dict[Any, Any] = {
+    # Charge names in real data are Chinese: matplotlib falls back along this list to the first
+    # installed font that has the glyph (e.g. Debian's fonts-noto-cjk or fonts-wqy-microhei).
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "DejaVu Sans",
+        "Noto Sans CJK SC",
+        "WenQuanYi Micro Hei",
+        "Source Han Sans SC",
+        "SimHei",
+        "Arial Unicode MS",
+    ],
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.labelsize": 9,
