@@ -88,6 +88,19 @@ def test_same_seed_reproduces_the_fit(population):
     xr.testing.assert_equal(a["posterior"].to_dataset(), b["posterior"].to_dataset())
 
 
+def test_other_samplers(population):
+    """PyMC's NUTS and numpyro are options; the sentence model refuses numpyro clearly."""
+    small = {"draws": 50, "tune": 100, "chains": 2, "progress": False}
+    for sampler in ("pymc", "numpyro"):
+        m = ProbationModel()
+        dt = m.fit(population.offenders, sampler=sampler, seed=3, **small)
+        assert dt.attrs["sampler"] == sampler
+        sd = float(dt["posterior"]["prob_intercept"].std())
+        assert 0 < sd < 2  # the chains moved
+    with pytest.raises(ModelConfigError, match="numpyro"):
+        SentenceModel().fit(population.offenders, sampler="numpyro", seed=3, **small)
+
+
 def test_predict_new_years_and_levels(fitted, population):
     m = fitted["sentence"]
     # One offender profile in several years: uncertainty grows away from the fitted years.

@@ -463,6 +463,11 @@ class OutcomeModel(ABC):
             kwargs["target_accept"] = float(s["target_accept"])
             kwargs["cores"] = min(int(s["chains"]), os.cpu_count() or 1)
         elif s["sampler"] == "numpyro":
+            import jax
+
+            # JAX defaults to float32, in which the sufficient-statistics likelihood loses its
+            # precision (differences of large sums) and the sampler stalls.
+            jax.config.update("jax_enable_x64", True)
             kwargs["target_accept"] = float(s["target_accept"])
             kwargs["nuts_sampler_kwargs"] = {"chain_method": "sequential"}
         else:

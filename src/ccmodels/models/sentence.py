@@ -36,7 +36,7 @@ from pytensor.graph.replace import graph_replace
 from scipy.special import ndtr
 
 from ccmodels import law
-from ccmodels.models.base import Design, OutcomeModel
+from ccmodels.models.base import Design, ModelConfigError, OutcomeModel
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["SentenceModel", "censored_lognormal_mean"]
@@ -146,6 +146,14 @@ class SentenceModel(OutcomeModel):
     compute_log_likelihood = log_likelihood  # type: ignore[assignment]
 
     def fit(self, data: pd.DataFrame, **kwargs: Any) -> xr.DataTree:  # type: ignore[override]
+        if (kwargs.get("sampler") or self.sampler["sampler"]) == "numpyro":
+            # Seen here: numpyro (through pm.sample) stalls at its initial point on this
+            # likelihood (every transition divergent), although the JAX log-density and its
+            # gradient are finite there. Refuse rather than return a stuck chain.
+            raise ModelConfigError(
+                "the sentence model cannot be sampled with numpyro in this version (the chains "
+                "stall); use sampler='nutpie' (default) or 'pymc'"
+            )
         loo = kwargs.pop("loo", False)
         idata = super().fit(data, **kwargs)
         if loo:
