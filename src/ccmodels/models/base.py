@@ -307,7 +307,6 @@ class OutcomeModel(ABC):
                 prefix,
                 self.priors,
                 yi,
-                len(d.coords["year"]),
                 centered=self._year_centered(d),
             )
         if "value_chain" in d.coords:
@@ -358,7 +357,6 @@ class OutcomeModel(ABC):
                     prefix,
                     self.priors,
                     np.arange(t),
-                    t,
                     centered=self._year_centered(d),
                 )
             )

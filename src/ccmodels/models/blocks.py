@@ -47,7 +47,6 @@ def year_effect(
     prefix: str,
     priors: Mapping[str, Prior],
     year_idx: Any,
-    n_years: int,
     centered: bool = False,
 ) -> pt.TensorVariable:
     """Gaussian random walk over ``year`` started at 0, centred to sum to zero; returns its
@@ -62,7 +61,6 @@ def year_effect(
         steps = z * sigma
     walk = pt.concatenate([pt.zeros(1), pt.cumsum(steps)])
     eff = pm.Deterministic(f"{prefix}_year_effect", walk - walk.mean(), dims="year")
-    del n_years
     return eff[year_idx]
 
 
