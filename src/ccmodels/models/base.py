@@ -44,7 +44,14 @@ from ccmodels.data.schema import CHAIN_COLUMNS, TRAITS, VALUE_CHAINS, validate
 from ccmodels.models import blocks
 from ccmodels.util import progress_enabled
 
-__all__ = ["SAMPLERS", "Design", "FitFileError", "ModelConfigError", "OutcomeModel"]
+__all__ = [
+    "SAMPLERS",
+    "Design",
+    "FitFileError",
+    "ModelConfigError",
+    "OutcomeModel",
+    "fitted_rows",
+]
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
 DEFAULT_SAMPLER: dict[str, Any] = {
@@ -506,10 +513,21 @@ class OutcomeModel(ABC):
         """Add the pointwise log-likelihood to the fit (for a fit made without ``loo=True``)."""
         idata = self._require_fit()
         if self.model is None:
-            self.build(_dataset_to_frame(idata["fit_data"].to_dataset()))
+            self.build(fitted_rows(idata))
         if "log_likelihood" not in idata.children:
             pm.compute_log_likelihood(idata, model=self.model, progressbar=False)
         return idata
+
+    def _as_draws(self, vals: np.ndarray, name: str) -> xr.DataArray:
+        """(samples, rows) values as a (chain, draw, row) DataArray shaped like the fit."""
+        post = self._require_fit()["posterior"]
+        n_c, n_d = post.sizes["chain"], post.sizes["draw"]
+        return xr.DataArray(
+            vals.reshape(n_c, n_d, -1),
+            dims=("chain", "draw", "row"),
+            coords={"chain": np.arange(n_c), "draw": np.arange(n_d)},
+            name=name,
+        )
 
     def _require_fit(self) -> xr.DataTree:
         if self.idata is None:
@@ -597,9 +615,7 @@ class OutcomeModel(ABC):
     def sample_posterior_predictive(self, seed: int = 0, thin: int = 1) -> xr.Dataset:
         """Replicated outcomes of the fitted rows under the posterior, dims (sample, row)."""
         idata = self._require_fit()
-        d = self.make_design(
-            _dataset_to_frame(idata["fit_data"].to_dataset()), self.new_design_coords()
-        )
+        d = self.make_design(fitted_rows(idata), self.new_design_coords())
         out = self.simulate_outcomes(self.draws(thin), d, np.random.default_rng(seed))
         return xr.Dataset({k: (("sample", "row"), v) for k, v in out.items()})
 
@@ -687,9 +703,7 @@ class OutcomeModel(ABC):
                 "file was altered or written by a different model definition; refit"
             )
         self.idata = idata
-        self.design = self.make_design(
-            _dataset_to_frame(idata["fit_data"].to_dataset()), self.new_design_coords()
-        )
+        self.design = self.make_design(fitted_rows(idata), self.new_design_coords())
         return self
 
 
@@ -708,6 +722,11 @@ def _frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
         else:
             data[c] = ("row", s.to_numpy())
     return xr.Dataset(data, coords={"row": np.arange(len(df))})
+
+
+def fitted_rows(idata: xr.DataTree) -> pd.DataFrame:
+    """The rows a fit was made on (its ``fit_data`` group) as a DataFrame."""
+    return _dataset_to_frame(idata["fit_data"].to_dataset())
 
 
 def _dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:

@@ -24,7 +24,6 @@ from scipy.special import expit, ndtr
 
 from ccmodels import law
 from ccmodels.models.base import Design, OutcomeModel
-from ccmodels.models.sentence import _as_draws
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["FineModel", "censored_below_lognormal_mean"]
@@ -161,7 +160,7 @@ class FineModel(OutcomeModel):
         else:
             raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
         allowed = law.fine_allowed(d.rows["article"].astype(str).to_numpy())
-        return _as_draws(np.where(allowed[None, :], v, 0.0), self._require_fit(), "fine_yuan")
+        return self._as_draws(np.where(allowed[None, :], v, 0.0), "fine_yuan")
 
     def simulate_outcomes(
         self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator

@@ -25,7 +25,6 @@ from scipy.special import expit
 from ccmodels import law
 from ccmodels.data.schema import TRAITS
 from ccmodels.models.base import Design, OutcomeModel
-from ccmodels.models.sentence import _as_draws
 from ccmodels.models.summaries import group_summary, interval
 
 __all__ = ["ProbationModel"]
@@ -110,7 +109,7 @@ class ProbationModel(OutcomeModel):
             p = (rng.random(p.shape) < p).astype(float)
         elif kind != "mean":
             raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
-        return _as_draws(p, self._require_fit(), "probation")
+        return self._as_draws(p, "probation")
 
     def simulate_outcomes(
         self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator

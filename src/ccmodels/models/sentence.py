@@ -36,7 +36,7 @@ from pytensor.graph.replace import graph_replace
 from scipy.special import ndtr
 
 from ccmodels import law
-from ccmodels.models.base import Design, ModelConfigError, OutcomeModel
+from ccmodels.models.base import Design, ModelConfigError, OutcomeModel, fitted_rows
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["SentenceModel", "censored_lognormal_mean"]
@@ -118,7 +118,7 @@ class SentenceModel(OutcomeModel):
         if "log_likelihood" in idata.children:
             return idata
         if self.model is None:
-            self.build(_rows_of(idata))
+            self.build(fitted_rows(idata))
         model = self.model
         assert model is not None
         rvs = list(model.free_RVs)
@@ -189,7 +189,7 @@ class SentenceModel(OutcomeModel):
             vals = self.simulate_outcomes(params, d, rng)["term_months"]
         else:
             raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
-        return _as_draws(vals, self._require_fit(), "term_months")
+        return self._as_draws(vals, "term_months")
 
     def simulate_outcomes(
         self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
@@ -308,20 +308,3 @@ def case_loglik(eta: Any, sigma: Any, tau: Any, x: Mapping[str, np.ndarray]) -> 
         integ = pt.logsumexp(summed + logw[None, :], axis=1)
         ll = pt.inc_subtensor(ll[cens_cases], integ)
     return ll
-
-
-def _rows_of(idata: xr.DataTree) -> pd.DataFrame:
-    from ccmodels.models.base import _dataset_to_frame
-
-    return _dataset_to_frame(idata["fit_data"].to_dataset())
-
-
-def _as_draws(vals: np.ndarray, idata: xr.DataTree, name: str) -> xr.DataArray:
-    post = idata["posterior"]
-    n_c, n_d = post.sizes["chain"], post.sizes["draw"]
-    return xr.DataArray(
-        vals.reshape(n_c, n_d, -1),
-        dims=("chain", "draw", "row"),
-        coords={"chain": np.arange(n_c), "draw": np.arange(n_d)},
-        name=name,
-    )

@@ -21,7 +21,7 @@ import xarray as xr
 
 from ccmodels import __version__
 from ccmodels.models import MODELS, OutcomeModel, load_fit
-from ccmodels.models.base import FitFileError, _dataset_to_frame
+from ccmodels.models.base import FitFileError, fitted_rows
 from ccmodels.report.core import BUILDERS, FitContext, ModelReport, source_name
 from ccmodels.report.diagnostics import THRESHOLDS
 from ccmodels.report.html import render
@@ -182,7 +182,7 @@ def _from_datatree(dt: xr.DataTree) -> OutcomeModel:
         raise FitFileError(f"not a ccmodels fit (model_type {kind!r}); known: {list(MODELS)}")
     model = MODELS[kind].from_config(json.loads(dt.attrs["config_json"]))
     model.idata = dt
-    rows = _dataset_to_frame(dt["fit_data"].to_dataset())
+    rows = fitted_rows(dt)
     model.design = model.make_design(rows, model.new_design_coords())
     return model
 

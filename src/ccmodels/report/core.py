@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure as MplFigure
 
-from ccmodels.models.base import OutcomeModel, _dataset_to_frame
+from ccmodels.models.base import OutcomeModel, fitted_rows
 
 __all__ = [
     "BUILDERS",
@@ -130,7 +130,7 @@ class FitContext:
     rows: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
-        self.rows = _dataset_to_frame(self.idata["fit_data"].to_dataset())
+        self.rows = fitted_rows(self.idata)
 
     @property
     def idata(self) -> xr.DataTree:
