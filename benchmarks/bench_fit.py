@@ -5,8 +5,14 @@ scenario stretched to 2005-2016 with a mean group size near 2. Every run: 4 chai
 draws after 1,000 tuning steps, on this machine's 2 cores.
 
 Runs
-- ``ccmodels`` : SentenceModel with its defaults (nutpie; case effect integrated out; censored).
-- ``ccmodels-pymc-nuts`` : the same PyMC model sampled by PyMC's own NUTS.
+- ``ccmodels`` : SentenceModel with its defaults (nutpie, low-rank adaptation, target_accept
+  0.95; case effect integrated out; censored).
+- ``pymc-nuts-defaults`` : the same PyMC model (``SentenceModel().build(data)``) sampled by
+  PyMC's own NUTS (``pm.sample(nuts_sampler="pymc")``; PyMC 6 would pick nutpie when it is
+  installed) with PyMC's defaults (target_accept 0.8, jitter+adapt_diag), except ``cores=2``:
+  PyMC's own guess on a 2-vCPU machine is 1 core, which would run the chains one after another.
+- ``pymc-nuts-ccmodels-settings`` : the same model through PyMC's NUTS with ccmodels' settings
+  (target_accept 0.95), for reference.
 - ``bambi`` : the closest bambi formula, ``log_term ~ traits + chain flags + article + (1|year)
   + (1|case_id)`` (Gaussian, no censoring, a latent intercept per case).
 
@@ -79,6 +85,24 @@ def run_ccmodels(data: pd.DataFrame, sampler: str) -> dict[str, Any]:
     return _stats(idata, time.perf_counter() - t0, ("_z", "_year_step"))
 
 
+def run_pymc_default(data: pd.DataFrame) -> dict[str, Any]:
+    import pymc as pm
+
+    t0 = time.perf_counter()
+    model = SentenceModel().build(data)
+    idata = pm.sample(
+        model=model,
+        draws=DRAWS,
+        chains=CHAINS,
+        cores=2,
+        nuts_sampler="pymc",
+        random_seed=SEED,
+        progressbar=False,
+        compute_convergence_checks=False,
+    )
+    return _stats(idata, time.perf_counter() - t0, ("_z", "_year_step"))
+
+
 def run_bambi(data: pd.DataFrame) -> dict[str, Any]:
     import bambi as bmb
 
@@ -116,7 +140,8 @@ def main() -> None:
     )
     runs = [{"name": "ccmodels", **run_ccmodels(data, "nutpie")}]
     if not args.skip_pymc:
-        runs.append({"name": "ccmodels-model-pymc-nuts", **run_ccmodels(data, "pymc")})
+        runs.append({"name": "pymc-nuts-defaults", **run_pymc_default(data)})
+        runs.append({"name": "pymc-nuts-ccmodels-settings", **run_ccmodels(data, "pymc")})
     if not args.skip_bambi:
         runs.append({"name": "bambi", **run_bambi(data)})
     base = runs[0]["ess_per_second"]

@@ -108,3 +108,23 @@ def test_mean_term_by_year_covers_truth_and_falls(fits_scaled, scaled):
 def test_disability_raises_probation(fits_scaled):
     beta = fits_scaled["probation"].idata["posterior"]["prob_beta"].sel(trait="disability")
     assert float((beta > 0).mean()) > 0.95
+
+
+@pytest.fixture(scope="module")
+def heavy_tailed():
+    """The scaled population with Student-t noise on the log term (nu = 4)."""
+    sc = Scenario.default().scaled(SCALE)
+    return simulate(sc.replace(sentence=sc.sentence.model_copy(update={"nu": 4.0})), SEED)
+
+
+def test_recovery_student_t(heavy_tailed):
+    m = SentenceModel(effects={"likelihood": "student_t"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.fit(heavy_tailed.offenders, seed=1, progress=False)
+    tab = _check_intervals(m, heavy_tailed)
+    assert "term_nu" in tab.index
+    d = diagnostics(m.idata)
+    assert d["divergences"] == 0, d
+    assert d["rhat_max"] <= 1.01, d
+    assert d["ess_bulk_min"] >= 400, d

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -75,7 +76,9 @@ DEFAULT_EFFECTS: dict[str, Any] = {
     "article": True,
     "article_column": "article",
     "article_centered": "auto",
-    "chain_centered": True,
+    # "auto": centred when every value chain has at least AUTO_CENTER_MIN_ROWS rows; with
+    # fewer, the four-level scale reaches near zero and the centred form has a funnel there.
+    "chain_centered": "auto",
     "traits": list(TRAITS),
 }
 
@@ -319,7 +322,7 @@ class OutcomeModel(ABC):
         if "value_chain" in d.coords:
             ch = pm.Data(f"{prefix}_chains", d.chains, dims=(row, "value_chain"))
             eta = eta + blocks.chain_effect(
-                prefix, self.priors, ch, centered=bool(self.effects["chain_centered"])
+                prefix, self.priors, ch, centered=self._chain_centered(d)
             )
         if "article" in d.coords:
             ai = pm.Data(f"{prefix}_article_idx", d.art_idx, dims=row)
@@ -336,6 +339,12 @@ class OutcomeModel(ABC):
         if value == "auto":
             counts = np.bincount(d.year_idx, minlength=len(d.coords["year"]))
             return bool(counts.min() >= AUTO_CENTER_MIN_ROWS)
+        return bool(value)
+
+    def _chain_centered(self, d: Design) -> bool:
+        value = self.effects["chain_centered"]
+        if value == "auto":
+            return bool(d.chains.sum(axis=0).min() >= AUTO_CENTER_MIN_ROWS)
         return bool(value)
 
     def _article_centered(self, prefix: str, d: Design) -> bool | np.ndarray:
@@ -372,7 +381,7 @@ class OutcomeModel(ABC):
             c = len(d.coords["value_chain"])
             parts.append(
                 blocks.chain_effect(
-                    prefix, self.priors, np.eye(c), centered=bool(self.effects["chain_centered"])
+                    prefix, self.priors, np.eye(c), centered=self._chain_centered(d)
                 )
             )
             cols.append(d.chains)
@@ -464,9 +473,13 @@ class OutcomeModel(ABC):
             "nuts_sampler": s["sampler"],
             "compute_convergence_checks": False,
         }
-        if s["sampler"] == "pymc":
+        # pm.sample's own core count can come out as 1 (it assumes half the CPUs are
+        # hyper-threads); ask for one process per chain up to the machine's cores.
+        kwargs["cores"] = min(int(s["chains"]), os.cpu_count() or 1)
+        if s["sampler"] == "nutpie":
+            idata = _sample_nutpie(model, s, int(seed), show)
+        elif s["sampler"] == "pymc":
             kwargs["target_accept"] = float(s["target_accept"])
-            kwargs["cores"] = min(int(s["chains"]), os.cpu_count() or 1)
         elif s["sampler"] == "numpyro":
             import jax
 
@@ -475,18 +488,11 @@ class OutcomeModel(ABC):
             jax.config.update("jax_enable_x64", True)
             kwargs["target_accept"] = float(s["target_accept"])
             kwargs["nuts_sampler_kwargs"] = {"chain_method": "sequential"}
-        else:
-            kwargs["nuts_sampler_kwargs"] = {
-                "target_accept": float(s["target_accept"]),
-                "adaptation": str(s["adaptation"]),
-            }
-            # Freezing the model's data into constants doubles nutpie's numba compile time
-            # here for no gain in sampling speed.
-            kwargs["compile_kwargs"] = {"freeze_model": False}
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*samples per chain.*")
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            idata = pm.sample(**kwargs)
+        if s["sampler"] != "nutpie":
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*samples per chain.*")
+                warnings.filterwarnings("ignore", category=FutureWarning)
+                idata = pm.sample(**kwargs)
         if loo:
             pm.compute_log_likelihood(idata, model=model, progressbar=False)
         self.idata = self._finish(idata, seed)
@@ -722,6 +728,33 @@ def _frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
         else:
             data[c] = ("row", s.to_numpy())
     return xr.Dataset(data, coords={"row": np.arange(len(df))})
+
+
+def _sample_nutpie(model: pm.Model, s: Mapping[str, Any], seed: int, show: bool) -> xr.DataTree:
+    """Compile the model for nutpie and sample it (nutpie's own API, as ``pm.sample`` does,
+    without ``pm.sample``'s step-method assignment, which costs half a second here)."""
+    import nutpie
+    from pymc.backends.arviz import patch_nutpie_idata
+
+    # Freezing the model's data into constants doubles the numba compile time here for no
+    # gain in sampling speed.
+    compiled = nutpie.compile_pymc_model(model, backend="numba", freeze_model=False)
+    chains = int(s["chains"])
+    start = time.time()
+    idata = nutpie.sample(
+        compiled,
+        draws=int(s["draws"]),
+        tune=int(s["tune"]),
+        chains=chains,
+        cores=min(chains, os.cpu_count() or 1),
+        seed=seed,
+        save_warmup=False,
+        progress_bar=show,
+        target_accept=float(s["target_accept"]),
+        adaptation=str(s["adaptation"]),
+    )
+    patch_nutpie_idata(idata, model, sampling_time=time.time() - start)
+    return idata
 
 
 def fitted_rows(idata: xr.DataTree) -> pd.DataFrame:

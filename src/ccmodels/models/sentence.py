@@ -17,6 +17,13 @@ and squared residuals (closed form: no latent intercepts, no funnel). For cases 
 terms the remaining one-dimensional integral over ``u_k`` (given the case's uncensored terms) is
 done by 20-point Gauss-Hermite quadrature, which is exact to ~1e-10 for this smooth integrand.
 The log-likelihood unit for LOO is therefore the case (leave-one-case-out).
+
+Student-t option (``likelihood = "student_t"`` in the effects): ``e_ik`` ~ Student-t(``nu``,
+0, ``sigma``) with ``nu`` estimated (prior ``nu``), for terms with outlying assessments. The
+case effect can no longer be integrated out in closed form, so it is sampled (non-centred:
+``u_k = sigma_case * z_k``); censored terms use the Student-t CDF. JAX cannot differentiate
+that CDF in ``nu`` (the incomplete beta function), so numpyro is refused for this option when
+any term is censored. Its LOO unit is the offender, given the case effect.
 """
 
 from __future__ import annotations
@@ -30,7 +37,6 @@ import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 import xarray as xr
-from pymc.distributions.dist_math import normal_lcdf
 from pymc_extras.prior import Prior
 from pytensor.graph.replace import graph_replace
 from scipy.special import ndtr
@@ -42,7 +48,31 @@ from ccmodels.models.summaries import group_summary
 __all__ = ["SentenceModel", "censored_lognormal_mean"]
 
 GH_NODES = 20
+#: Quantile nodes over the Student-t precision weight for predicted means.
+T_MEAN_NODES = 32
+LIKELIHOODS = ("normal", "student_t")
 _CUSTODIAL = ("fixed_term", "detention")
+
+
+def _std_normal_lcdf(z: Any) -> Any:
+    """log Phi(z), safe for JAX autodiff.
+
+    Same two branches as ``pymc.distributions.dist_math.normal_lcdf`` (erfcx below -1, log1p
+    above), but each branch only ever sees its own side of the cut. ``jax.grad`` of a switch
+    differentiates *both* branches and multiplies the unused one by 0: with the raw ``z`` the
+    log1p branch has an infinite derivative for z < -8.3 (and erfcx overflows for z > 37.6),
+    and 0 * inf = NaN poisons the whole gradient. The PyTensor C/numba graphs hide this
+    (their gradient rewrites sink the switch), numpyro does not: every transition diverges.
+    Also uses a float64 sqrt(2) (pymc's ``pt.sqrt(2.0)`` is a float32 constant).
+    """
+    low = pt.lt(z, -1.0)
+    z_lo = pt.switch(low, z, -1.0)
+    z_hi = pt.switch(low, -1.0, z)
+    return pt.switch(
+        low,
+        pt.log(pt.erfcx(-z_lo / np.sqrt(2.0)) / 2.0) - pt.sqr(z_lo) / 2.0,
+        pt.log1p(-pt.erfc(z_hi / np.sqrt(2.0)) / 2.0),
+    )
 
 
 def censored_lognormal_mean(
@@ -74,7 +104,35 @@ class SentenceModel(OutcomeModel):
             "beta": Prior("Normal", mu=0.0, sigma=1.0),
             "sigma": Prior("HalfNormal", sigma=1.0),
             "sigma_case": Prior("HalfNormal", sigma=0.5),
+            # Student-t degrees of freedom (used with likelihood = "student_t"): the usual
+            # Gamma(2, 0.1), mean 20, weighs heavy and near-normal tails alike.
+            "nu": Prior("Gamma", alpha=2.0, beta=0.1),
         }
+
+    @classmethod
+    def default_effects(cls) -> dict[str, Any]:
+        return super().default_effects() | {"likelihood": "normal"}
+
+    def __init__(
+        self,
+        priors: Mapping[str, Any] | None = None,
+        effects: Mapping[str, Any] | None = None,
+        sampler: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(priors, effects, sampler)
+        if self.effects["likelihood"] not in LIKELIHOODS:
+            raise ModelConfigError(
+                f"effect 'likelihood' of the sentence model: unknown value "
+                f"{self.effects['likelihood']!r}; allowed: {', '.join(LIKELIHOODS)}"
+            )
+        if self.student_t and "adaptation" not in (sampler or {}):
+            # One latent effect per case: nutpie's low-rank adaptation costs grow steeply
+            # with the dimension (40x slower at ~400 cases here); the diagonal one does not.
+            self.sampler["adaptation"] = "diag"
+
+    @property
+    def student_t(self) -> bool:
+        return bool(self.effects["likelihood"] == "student_t")
 
     def select(self, data: pd.DataFrame) -> pd.DataFrame:
         st = data["sentence_type"].astype(str)
@@ -108,6 +166,19 @@ class SentenceModel(OutcomeModel):
         tau = self.priors["sigma_case"].create_variable(f"{self.prefix}_sigma_case")
         pm.Data("log_term", d.extra["y"], dims="row")
         xd = pm.Data("term_X", x, dims=("row", "coef"))
+        if self.student_t:
+            n_cens = int(np.count_nonzero(d.extra["cens"]))
+            if n_cens and self.sampler["sampler"] == "numpyro":
+                raise ModelConfigError(
+                    f"likelihood 'student_t' with censored terms ({n_cens} rows at a statutory "
+                    "bound) cannot be sampled with numpyro: JAX cannot differentiate the "
+                    "Student-t CDF in nu; use sampler 'nutpie' (default) or 'pymc'"
+                )
+            nu = self.priors["nu"].create_variable(f"{self.prefix}_nu")
+            z = pm.Normal(f"{self.prefix}_case_z", 0.0, 1.0, dims="case")
+            eta = pt.dot(x, beta) + (tau * z)[d.extra["case"]]
+            pm.Potential("term_loglik", student_t_loglik(eta, sigma, nu, d.extra))
+            return
         pm.Potential("term_loglik", fast_loglik(beta, x, sigma, tau, d.extra))
         # per-case log-likelihood for LOO (evaluated after sampling only)
         self._ll_tensor = case_loglik(pt.dot(xd, beta), sigma, tau, d.extra)
@@ -119,6 +190,9 @@ class SentenceModel(OutcomeModel):
             return idata
         if self.model is None:
             self.build(fitted_rows(idata))
+        if self.student_t:
+            idata["log_likelihood"] = xr.DataTree(self._student_t_pointwise())
+            return idata
         model = self.model
         assert model is not None
         rvs = list(model.free_RVs)
@@ -145,15 +219,32 @@ class SentenceModel(OutcomeModel):
 
     compute_log_likelihood = log_likelihood  # type: ignore[assignment]
 
+    def _student_t_pointwise(self) -> xr.Dataset:
+        """Per-offender log-likelihood of the Student-t fit, given the case effects."""
+        from scipy import stats
+
+        d = self.design
+        assert d is not None
+        p = self.draws()
+        mu = self.linear_numpy(self.prefix, p, d, np.random.default_rng(0))
+        case = d.extra["case"]
+        mu = mu + (p["term_sigma_case"][:, None] * p["term_case_z"])[:, case]
+        sd, nu = p["term_sigma"][:, None], p["term_nu"][:, None]
+        y, cens = d.extra["y"], d.extra["cens"]
+        bound = np.where(cens > 0, d.extra["log_hi"], d.extra["log_lo"])
+        ll = np.where(
+            cens == 0,
+            stats.t.logpdf(y, nu, mu, sd),
+            np.where(cens > 0, stats.t.logsf(bound, nu, mu, sd), stats.t.logcdf(bound, nu, mu, sd)),
+        )
+        post = self._require_fit()["posterior"]
+        n_c, n_d = post.sizes["chain"], post.sizes["draw"]
+        return xr.Dataset(
+            {"term_obs": (("chain", "draw", "row"), ll.reshape(n_c, n_d, -1))},
+            coords={"chain": post["chain"].values, "draw": post["draw"].values},
+        )
+
     def fit(self, data: pd.DataFrame, **kwargs: Any) -> xr.DataTree:  # type: ignore[override]
-        if (kwargs.get("sampler") or self.sampler["sampler"]) == "numpyro":
-            # Seen here: numpyro (through pm.sample) stalls at its initial point on this
-            # likelihood (every transition divergent), although the JAX log-density and its
-            # gradient are finite there. Refuse rather than return a stuck chain.
-            raise ModelConfigError(
-                "the sentence model cannot be sampled with numpyro in this version (the chains "
-                "stall); use sampler='nutpie' (default) or 'pymc'"
-            )
         loo = kwargs.pop("loo", False)
         idata = super().fit(data, **kwargs)
         if loo:
@@ -169,9 +260,29 @@ class SentenceModel(OutcomeModel):
         integrate_case: bool = True,
     ) -> np.ndarray:
         mu = self.linear_numpy(self.prefix, params, d, rng)
-        s = np.sqrt(params["term_sigma"] ** 2 + params["term_sigma_case"] ** 2)[:, None]
         lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
-        return censored_lognormal_mean(mu, s, lo[None, :], hi[None, :])
+        return self._mean_from(mu, params, lo, hi)
+
+    def _mean_from(
+        self, mu: np.ndarray, params: Mapping[str, np.ndarray], lo: np.ndarray, hi: np.ndarray
+    ) -> np.ndarray:
+        """Expected term (samples, rows) given the linear predictor: case effect and noise
+        integrated out, censored at ``lo`` and ``hi``."""
+        sig2 = (np.asarray(params["term_sigma"]) ** 2)[:, None]
+        tau2 = (np.asarray(params["term_sigma_case"]) ** 2)[:, None]
+        if not self.student_t:
+            return censored_lognormal_mean(mu, np.sqrt(sig2 + tau2), lo[None, :], hi[None, :])
+        # Student-t noise as a normal scale mixture: average the censored log-normal mean over
+        # the precision weight lambda ~ Gamma(nu/2, nu/2), at T_MEAN_NODES quantile midpoints.
+        from scipy.stats import gamma
+
+        nu = np.asarray(params["term_nu"])[:, None]
+        out = np.zeros(np.shape(mu))
+        for q in (np.arange(T_MEAN_NODES) + 0.5) / T_MEAN_NODES:
+            lam = gamma.ppf(q, nu / 2, scale=2 / nu)
+            s = np.sqrt(sig2 / lam + tau2)
+            out += censored_lognormal_mean(mu, s, lo[None, :], hi[None, :])
+        return out / T_MEAN_NODES
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
         """Prison term (months) for new offenders (each in a new case unless ``case_id``
@@ -201,7 +312,12 @@ class SentenceModel(OutcomeModel):
             case = pd.factorize(d.rows["case_id"].astype(str))[0]
         n_cases = int(case.max()) + 1 if n else 0
         u = rng.normal(0, 1, (n_s, n_cases)) * params["term_sigma_case"][:, None]
-        z = mu + u[:, case] + rng.normal(0, 1, (n_s, n)) * params["term_sigma"][:, None]
+        noise = (
+            rng.standard_t(np.asarray(params["term_nu"])[:, None], (n_s, n))
+            if self.student_t
+            else rng.normal(0, 1, (n_s, n))
+        )
+        z = mu + u[:, case] + noise * params["term_sigma"][:, None]
         lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
         return {"term_months": np.clip(np.exp(z), lo, hi)}
 
@@ -303,8 +419,25 @@ def case_loglik(eta: Any, sigma: Any, tau: Any, x: Mapping[str, np.ndarray]) -> 
         sign = np.where(cens[ci] > 0, -1.0, 1.0)
         # P(Y <= b) = Phi((b - eta - u)/sigma); P(Y >= b) = Phi(-(b - eta - u)/sigma)
         zz = sign[:, None] * (bound[:, None] - eta[ci][:, None] - u) / sigma
-        lphi = normal_lcdf(0.0, 1.0, zz)
+        lphi = _std_normal_lcdf(zz)
         summed = pt.inc_subtensor(pt.zeros((len(cens_cases), GH_NODES))[pos], lphi)
         integ = pt.logsumexp(summed + logw[None, :], axis=1)
         ll = pt.inc_subtensor(ll[cens_cases], integ)
     return ll
+
+
+def student_t_loglik(eta: Any, sigma: Any, nu: Any, extra: Mapping[str, np.ndarray]) -> Any:
+    """Log-likelihood of log terms with Student-t noise around ``eta`` (case effect included):
+    the Student-t log-density for uncensored terms, its log-CDF or log-survival function at the
+    bound for censored ones."""
+    y, cens = extra["y"], extra["cens"]
+    dist = pm.StudentT.dist(nu=nu, mu=0.0, sigma=sigma)
+    obs = np.flatnonzero(cens == 0)
+    total = pm.logp(dist, y[obs] - eta[obs]).sum()
+    ci = np.flatnonzero(cens != 0)
+    if len(ci):
+        bound = np.where(cens[ci] > 0, extra["log_hi"][ci], extra["log_lo"][ci])
+        sign = np.where(cens[ci] > 0, -1.0, 1.0)
+        # P(Y <= b) = F(b - eta); P(Y >= b) = F(-(b - eta)) by symmetry
+        total = total + pm.logcdf(dist, sign * (bound - eta[ci])).sum()
+    return total

@@ -15,8 +15,9 @@ Generative structure (per year t, case c, offender i):
 - traits: Bernoulli; accessory only among co-defendants; confession only without surrender;
   recidivism only for adults; plea leniency from ``plea_leniency_from``;
 - sentence type: exempt, fine only (where the article allows it) or custodial;
-- log term = linear predictor + case effect + Normal noise; the term is censored at the
-  statutory bounds (1 month; the article maximum). Terms under 6 months are detention;
+- log term = linear predictor + case effect + Normal noise (Student-t when ``nu`` is set);
+  the term is censored at the statutory bounds (1 month; the article maximum). Terms under
+  6 months are detention;
 - probation: Bernoulli-logit among the offenders law.py says are eligible, with
   ``log(term / 12)`` as covariate; period uniform within the art. 73 range;
 - fine: hurdle; any fine (logit) where the article allows one (always for fine-only
@@ -224,7 +225,12 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     # --- prison term (log-normal, censored at the statutory bounds) ---------------------------
     u_case = rng["case_effect"].normal(0.0, 1.0, n_cases) * s.sigma_case
     eta_term = _linear(s, years, year_idx, chains_o, art_idx, trait_mat)
-    latent = eta_term + u_case[case_of] + s.sigma * rng["sentence"].normal(0.0, 1.0, n_off)
+    noise = (
+        rng["sentence"].normal(0.0, 1.0, n_off)
+        if s.nu is None
+        else rng["sentence"].standard_t(s.nu, n_off)
+    )
+    latent = eta_term + u_case[case_of] + s.sigma * noise
     lo, hi = law.term_bounds(art_idx)
     term_all = np.clip(np.exp(latent), lo, hi)
     censored = np.where(np.exp(latent) >= hi, 1, np.where(np.exp(latent) <= lo, -1, 0))
@@ -343,6 +349,8 @@ def _truth(
     d |= _predictor_truth("term", sc.sentence, years)
     d["term_sigma"] = xr.DataArray(sc.sentence.sigma)
     d["term_sigma_case"] = xr.DataArray(sc.sentence.sigma_case)
+    if sc.sentence.nu is not None:
+        d["term_nu"] = xr.DataArray(sc.sentence.nu)
     d |= _predictor_truth("prob", sc.probation, years)
     d["prob_log_term"] = xr.DataArray(sc.probation.log_term)
     d |= _predictor_truth("fine_any", sc.fine.any, years)

@@ -179,6 +179,9 @@ class Sentence(Predictor):
 
     sigma: float = Field(gt=0)
     sigma_case: float = Field(0.0, ge=0)
+    nu: float | None = Field(
+        None, gt=0, description="Student-t degrees of freedom of the noise; unset: Normal noise"
+    )
     exempt_prob: float = Field(0.01, ge=0, le=1)
     fine_only_prob: float = Field(0.05, ge=0, le=1, description="where the article allows it")
 

@@ -55,7 +55,15 @@ def aligned_truth(truth: xr.Dataset, fit: xr.DataTree | xr.Dataset) -> xr.Datase
         else:
             shift = 0.0
         out[f"{p}_intercept"] = truth[f"{p}_intercept"] + shift
-        for name in ("year_effect", "sigma_year", "sigma_chain", "sigma", "sigma_case", "log_term"):
+        for name in (
+            "year_effect",
+            "sigma_year",
+            "sigma_chain",
+            "sigma",
+            "sigma_case",
+            "nu",
+            "log_term",
+        ):
             v = f"{p}_{name}"
             if v in posterior and v in truth:
                 out[v] = truth[v]
