@@ -1,7 +1,8 @@
-"""Small shared helpers: progress bars that stay quiet off a terminal."""
+"""Small shared helpers: progress bars that stay quiet off a terminal; "did you mean" hints."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -11,7 +12,7 @@ from tqdm.auto import tqdm
 
 T = TypeVar("T")
 
-__all__ = ["progress_bar", "progress_enabled"]
+__all__ = ["did_you_mean", "progress_bar", "progress_enabled"]
 
 
 def progress_enabled(enabled: bool | None = None) -> bool:
@@ -32,3 +33,9 @@ def progress_bar[T](
         yield from items
         return
     yield from tqdm(items, desc=desc, total=total, leave=False, file=sys.stderr)
+
+
+def did_you_mean(key: str, allowed: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the allowed name closest to a misspelt ``key``, else ``""``."""
+    hint = difflib.get_close_matches(key, list(allowed), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""

@@ -7,7 +7,6 @@ Specs (TOML, see ``models/*.toml``) hold effects, priors and sampler settings.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -19,6 +18,7 @@ from ccmodels.models.base import FitFileError, ModelConfigError, OutcomeModel
 from ccmodels.models.fine import FineModel
 from ccmodels.models.probation import ProbationModel
 from ccmodels.models.sentence import SentenceModel
+from ccmodels.util import did_you_mean
 
 __all__ = [
     "MODELS",
@@ -52,9 +52,10 @@ def read_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ModelConfigError(f"{p}: not valid TOML: {exc}") from None
     for k in spec:
         if k not in _SPEC_KEYS:
-            hint = difflib.get_close_matches(k, _SPEC_KEYS, n=1)
-            dym = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ModelConfigError(f"{p}: unknown key {k!r}{dym}; allowed: {', '.join(_SPEC_KEYS)}")
+            raise ModelConfigError(
+                f"{p}: unknown key {k!r}{did_you_mean(k, _SPEC_KEYS)}; "
+                f"allowed: {', '.join(_SPEC_KEYS)}"
+            )
     if spec.get("model") not in MODELS:
         raise ModelConfigError(
             f"{p}: 'model' must be one of {', '.join(MODELS)}, got {spec.get('model')!r}"

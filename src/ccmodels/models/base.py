@@ -20,7 +20,6 @@ Out-of-sample rules (used by ``predict``)
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -43,7 +42,7 @@ from pymc_extras.prior import Prior
 from ccmodels import __version__, law
 from ccmodels.data.schema import CHAIN_COLUMNS, TRAITS, VALUE_CHAINS, validate
 from ccmodels.models import blocks
-from ccmodels.util import progress_enabled
+from ccmodels.util import did_you_mean, progress_enabled
 
 __all__ = [
     "SAMPLERS",
@@ -105,11 +104,6 @@ class Design:
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _did_you_mean(key: str, allowed: list[str]) -> str:
-    hint = difflib.get_close_matches(key, allowed, n=1)
-    return f" (did you mean {hint[0]!r}?)" if hint else ""
-
-
 def _prior_from(value: Any, key: str) -> Prior:
     if isinstance(value, Prior):
         return value
@@ -143,7 +137,7 @@ class OutcomeModel(ABC):
         if unknown:
             raise ModelConfigError(
                 "; ".join(
-                    f"unknown prior {k!r}{_did_you_mean(k, list(defaults))} for the "
+                    f"unknown prior {k!r}{did_you_mean(k, list(defaults))} for the "
                     f"{self.model_type} model; allowed: {', '.join(defaults)}"
                     for k in unknown
                 )
@@ -156,7 +150,7 @@ class OutcomeModel(ABC):
         if bad:
             raise ModelConfigError(
                 "; ".join(
-                    f"unknown effect {k!r}{_did_you_mean(k, list(eff_defaults))}; "
+                    f"unknown effect {k!r}{did_you_mean(k, list(eff_defaults))}; "
                     f"allowed: {', '.join(eff_defaults)}"
                     for k in bad
                 )
@@ -166,13 +160,13 @@ class OutcomeModel(ABC):
         if bad_traits:
             raise ModelConfigError(
                 f"unknown trait(s) {bad_traits}"
-                f"{_did_you_mean(bad_traits[0], list(TRAITS))}; allowed: {', '.join(TRAITS)}"
+                f"{did_you_mean(bad_traits[0], list(TRAITS))}; allowed: {', '.join(TRAITS)}"
             )
         bad_s = [k for k in (sampler or {}) if k not in DEFAULT_SAMPLER]
         if bad_s:
             raise ModelConfigError(
                 f"unknown sampler setting(s) {bad_s}"
-                f"{_did_you_mean(bad_s[0], list(DEFAULT_SAMPLER))}; "
+                f"{did_you_mean(bad_s[0], list(DEFAULT_SAMPLER))}; "
                 f"allowed: {', '.join(DEFAULT_SAMPLER)}"
             )
         self.sampler: dict[str, Any] = DEFAULT_SAMPLER | self.sampler_defaults | dict(sampler or {})

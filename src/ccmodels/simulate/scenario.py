@@ -9,7 +9,6 @@ posterior.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ccmodels import law
 from ccmodels.data.schema import TARGETS, TRAITS, VALUE_CHAINS
+from ccmodels.util import did_you_mean
 
 __all__ = ["Predictor", "Scenario", "ScenarioError", "Target"]
 
@@ -87,9 +87,9 @@ class Predictor(_Frozen):
 def _check_keys(v: dict[str, float], allowed: tuple[str, ...], what: str) -> dict[str, float]:
     for k in v:
         if k not in allowed:
-            hint = difflib.get_close_matches(k, allowed, n=1)
-            dym = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ValueError(f"unknown {what} {k!r}{dym}; allowed: {', '.join(allowed)}")
+            raise ValueError(
+                f"unknown {what} {k!r}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
+            )
     return v
 
 
@@ -400,9 +400,10 @@ def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> l
     for key, value in data.items():
         where = ".".join((*path, key))
         if key not in fields:
-            hint = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-            dym = f"; did you mean {hint[0]!r}?" if hint else ""
-            out.append(f"unknown key {where!r}{dym} (allowed here: {', '.join(fields)})")
+            out.append(
+                f"unknown key {where!r}{did_you_mean(key, fields)}; "
+                f"allowed here: {', '.join(fields)}"
+            )
             continue
         ann = fields[key].annotation
         sub = _model_of(ann)
