@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +94,32 @@ def test_same_seed_reproduces_the_fit(population):
     a = ProbationModel().fit(population.offenders, seed=11, **FAST)
     b = ProbationModel().fit(population.offenders, seed=11, **FAST)
     xr.testing.assert_equal(a["posterior"].to_dataset(), b["posterior"].to_dataset())
+
+
+def test_same_seed_same_draws_with_a_cold_and_a_warm_compile_cache(tmp_path):
+    """nutpie's numba code compiled afresh (first fit on a machine) and loaded from PyTensor's
+    cache (later fits) must give the same draws: fastmath rounding once made them differ."""
+    code = (
+        "import warnings; warnings.simplefilter('ignore')\n"
+        "from ccmodels.models import ProbationModel\n"
+        "from ccmodels.simulate import Scenario, simulate\n"
+        "m = ProbationModel()\n"
+        "m.fit(simulate(Scenario.default(), 3).offenders, seed=5, progress=False,"
+        " draws=30, tune=50, chains=2)\n"
+        "print(repr(float(m.idata['posterior']['prob_intercept'].values.sum())))\n"
+    )
+    flags = ",".join(
+        f for f in (os.environ.get("PYTENSOR_FLAGS", ""), f"base_compiledir={tmp_path}") if f
+    )
+    env = os.environ | {"PYTENSOR_FLAGS": flags}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()[-1]
+        for _ in range(2)
+    ]
+    assert any(tmp_path.iterdir()), "the runs did not use the temporary compile cache"
+    assert runs[0] == runs[1]
 
 
 def test_other_samplers(population):
@@ -349,7 +378,11 @@ def test_student_t_mean_matches_monte_carlo():
 
 def test_student_t_fit_predicts_and_gives_pointwise_loglik(population):
     m = SentenceModel(effects={"likelihood": "student_t"})
-    assert m.sampler["adaptation"] == "diag"
+    assert m.sampler["adaptation"] == "diag" and m.sampler["draws"] == 2000
+    assert (
+        SentenceModel(effects={"likelihood": "student_t"}, sampler={"draws": 300}).sampler["draws"]
+        == 300
+    )  # an explicit setting wins
     dt = m.fit(population.offenders, seed=2, loo=True, **FAST)
     assert "term_nu" in dt["posterior"] and "term_case_z" in dt["posterior"]
     ll = dt["log_likelihood"]["term_obs"]

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor
 import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
@@ -730,9 +731,13 @@ def _sample_nutpie(model: pm.Model, s: Mapping[str, Any], seed: int, show: bool)
     import nutpie
     from pymc.backends.arviz import patch_nutpie_idata
 
-    # Freezing the model's data into constants doubles the numba compile time here for no
-    # gain in sampling speed.
-    compiled = nutpie.compile_pymc_model(model, backend="numba", freeze_model=False)
+    # fastmath off: with it, a function compiled afresh and the same function loaded from
+    # PyTensor's numba cache round differently, so one seed gave different draws on the first
+    # fit on a machine and on later ones; without it the draws are the same, at no cost in
+    # speed here. Freezing the model's data into constants doubles the numba compile time
+    # here for no gain in sampling speed.
+    with pytensor.config.change_flags(numba__fastmath=False):
+        compiled = nutpie.compile_pymc_model(model, backend="numba", freeze_model=False)
     chains = int(s["chains"])
     start = time.time()
     idata = nutpie.sample(

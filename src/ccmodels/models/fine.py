@@ -56,8 +56,16 @@ class FineModel(OutcomeModel):
 
     @classmethod
     def default_effects(cls) -> dict[str, Any]:
-        # Binary outcomes inform group effects weakly: non-centred avoids the funnel.
-        return super().default_effects() | {"article_centered": False, "chain_centered": False}
+        # "auto" article centring applies to the amount part only (see _article_centered).
+        return super().default_effects() | {"article_centered": "auto", "chain_centered": False}
+
+    def _article_centered(self, prefix: str, d: Design) -> bool | np.ndarray:
+        # The any-fine part is binary: it informs the article effects weakly, and the
+        # non-centred form avoids the funnel. The log amount informs well-represented articles
+        # strongly, where the centred form mixes better.
+        if prefix == "fine_any" and self.effects["article_centered"] == "auto":
+            return False
+        return super()._article_centered(prefix, d)
 
     # Two linear predictors with weakly informed group scales: a smaller step size and
     # nutpie's diagonal adaptation avoid the few divergences seen with the defaults
