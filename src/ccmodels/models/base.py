@@ -458,36 +458,10 @@ class OutcomeModel(ABC):
         self.sampler = s
         model = self.build(data)
         show = progress_enabled(progress)
-        kwargs: dict[str, Any] = {
-            "draws": int(s["draws"]),
-            "tune": int(s["tune"]),
-            "chains": int(s["chains"]),
-            "random_seed": int(seed),
-            "progressbar": show,
-            "model": model,
-            "nuts_sampler": s["sampler"],
-            "compute_convergence_checks": False,
-        }
-        # pm.sample's own core count can come out as 1 (it assumes half the CPUs are
-        # hyper-threads); ask for one process per chain up to the machine's cores.
-        kwargs["cores"] = min(int(s["chains"]), os.cpu_count() or 1)
         if s["sampler"] == "nutpie":
             idata = _sample_nutpie(model, s, int(seed), show)
-        elif s["sampler"] == "pymc":
-            kwargs["target_accept"] = float(s["target_accept"])
-        elif s["sampler"] == "numpyro":
-            import jax
-
-            # JAX defaults to float32, in which the sufficient-statistics likelihood loses its
-            # precision (differences of large sums) and the sampler stalls.
-            jax.config.update("jax_enable_x64", True)
-            kwargs["target_accept"] = float(s["target_accept"])
-            kwargs["nuts_sampler_kwargs"] = {"chain_method": "sequential"}
-        if s["sampler"] != "nutpie":
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*samples per chain.*")
-                warnings.filterwarnings("ignore", category=FutureWarning)
-                idata = pm.sample(**kwargs)
+        else:
+            idata = _sample_pm(model, s, int(seed), show)
         if loo:
             pm.compute_log_likelihood(idata, model=model, progressbar=False)
         self.idata = self._finish(idata, seed)
@@ -723,6 +697,35 @@ def _frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
         else:
             data[c] = ("row", s.to_numpy())
     return xr.Dataset(data, coords={"row": np.arange(len(df))})
+
+
+def _sample_pm(model: pm.Model, s: Mapping[str, Any], seed: int, show: bool) -> xr.DataTree:
+    """Sample with ``pm.sample``: PyMC's own NUTS or numpyro."""
+    kwargs: dict[str, Any] = {
+        "draws": int(s["draws"]),
+        "tune": int(s["tune"]),
+        "chains": int(s["chains"]),
+        "random_seed": seed,
+        "progressbar": show,
+        "model": model,
+        "nuts_sampler": s["sampler"],
+        "compute_convergence_checks": False,
+        "target_accept": float(s["target_accept"]),
+        # pm.sample's own core count can come out as 1 (it assumes half the CPUs are
+        # hyper-threads); ask for one process per chain up to the machine's cores.
+        "cores": min(int(s["chains"]), os.cpu_count() or 1),
+    }
+    if s["sampler"] == "numpyro":
+        import jax
+
+        # JAX defaults to float32, in which the sufficient-statistics likelihood loses its
+        # precision (differences of large sums).
+        jax.config.update("jax_enable_x64", True)
+        kwargs["nuts_sampler_kwargs"] = {"chain_method": "sequential"}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*samples per chain.*")
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        return pm.sample(**kwargs)
 
 
 def _sample_nutpie(model: pm.Model, s: Mapping[str, Any], seed: int, show: bool) -> xr.DataTree:
