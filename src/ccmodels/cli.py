@@ -21,6 +21,13 @@ app = typer.Typer(
 )
 
 Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")]
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of a CSV, e.g. utf-8, gb18030, gbk (default: UTF-8, else GB18030).",
+    ),
+]
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -110,13 +117,16 @@ def check_data(
     drop_illegal: Annotated[
         bool, typer.Option("--drop-illegal", help="Drop legally impossible rows and list them.")
     ] = False,
+    encoding: Encoding = None,
 ) -> None:
     """Validate an offender table against the data contract and the statutory rules."""
     from ccmodels.data import DataValidationError, read_table, validate, yearly_counts
 
     try:
         rep = validate(
-            read_table(file), on_illegal="drop" if drop_illegal else "raise", source=str(file)
+            read_table(file, encoding=encoding),
+            on_illegal="drop" if drop_illegal else "raise",
+            source=str(file),
         )
     except (DataValidationError, FileNotFoundError, ValueError) as exc:
         _fail(str(exc), code=1)
@@ -142,6 +152,7 @@ def fit(
     ] = None,
     loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Store the log-likelihood.")] = True,
     drop_illegal: Annotated[bool, typer.Option("--drop-illegal")] = False,
+    encoding: Encoding = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
     progress: Progress = True,
 ) -> None:
@@ -155,7 +166,9 @@ def fit(
     try:
         model = from_spec(spec)
         table = validate(
-            read_table(data), on_illegal="drop" if drop_illegal else "raise", source=str(data)
+            read_table(data, encoding=encoding),
+            on_illegal="drop" if drop_illegal else "raise",
+            source=str(data),
         ).data
         model.fit(
             table,
