@@ -218,7 +218,7 @@ def extract(
 ) -> None:
     """Extract one row per defendant from judgment texts, with a coverage report."""
     from ccmodels.data import write_table
-    from ccmodels.data.judgments import extract_judgments
+    from ccmodels.extract import extract_judgments
 
     if out.exists() and not force:
         _fail(f"{out} exists; pass --force to overwrite it")
