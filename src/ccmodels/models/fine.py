@@ -23,7 +23,9 @@ from pymc_extras.prior import Prior
 from scipy.special import expit, ndtr
 
 from ccmodels import law
-from ccmodels.models.base import Design, OutcomeModel
+from ccmodels.models import blocks
+from ccmodels.models.base import Draws, Model
+from ccmodels.models.design import Design, centring
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["FineModel", "censored_below_lognormal_mean"]
@@ -35,7 +37,7 @@ def censored_below_lognormal_mean(mu: np.ndarray, s: Any, floor: np.ndarray) -> 
     return floor * ndtr(a) + np.exp(mu + s**2 / 2) * ndtr(s - a)
 
 
-class FineModel(OutcomeModel):
+class FineModel(Model):
     """Hurdle model of fines in yuan."""
 
     model_type = "fine"
@@ -48,6 +50,8 @@ class FineModel(OutcomeModel):
             "intercept": Prior("Normal", mu=0.0, sigma=1.5),
             "amount_intercept": Prior("Normal", mu=9.0, sigma=2.0),
             "sigma_year": Prior("HalfNormal", sigma=0.5),
+            # mean step of the year walk (effects.year_drift = true)
+            "year_drift": Prior("Normal", mu=0.0, sigma=0.5),
             "sigma_chain": Prior("HalfNormal", sigma=0.5),
             "sigma_article": Prior("HalfNormal", sigma=0.5),
             "beta": Prior("Normal", mu=0.0, sigma=1.0),
@@ -59,13 +63,18 @@ class FineModel(OutcomeModel):
         # "auto" article centring applies to the amount part only (see _article_centered).
         return super().default_effects() | {"article_centered": "auto", "chain_centered": False}
 
-    def _article_centered(self, prefix: str, d: Design) -> bool | np.ndarray:
+    def predictor_values(
+        self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
+    ) -> dict[str, Any]:
         # The any-fine part is binary: it informs the article effects weakly, and the
         # non-centred form avoids the funnel. The log amount informs well-represented articles
         # strongly, where the centred form mixes better.
-        if prefix == "fine_any" and self.effects["article_centered"] == "auto":
-            return False
-        return super()._article_centered(prefix, d)
+        effects = self.effects
+        if prefix == "fine_any" and effects["article_centered"] == "auto":
+            effects = effects | {"article_centered": False}
+        return blocks.predictor_values(
+            prefix, priors or self.priors, d.coords, centring(d, effects)
+        )
 
     # Two linear predictors with weakly informed group scales: a smaller step size and
     # nutpie's diagonal adaptation avoid the few divergences seen with the defaults
@@ -92,38 +101,21 @@ class FineModel(OutcomeModel):
             },
         }
 
-    @staticmethod
-    def _sub(d: Design, m: np.ndarray) -> Design:
-        return Design(
-            d.rows[m].reset_index(drop=True),
-            d.coords,
-            d.year[m],
-            d.year_idx[m],
-            d.art_idx[m],
-            d.chains[m],
-            d.traits[m],
-            {k: v[m] for k, v in d.extra.items() if k != "_coords"},
-        )
-
     def _add_likelihood(self, d: Design) -> None:
         any_rows = ~d.extra["fine_only"]
         fined = d.extra["fined"]
         if not fined.any():
             raise ValueError("the fine model found no fined offenders in the data")
-        d_any, d_amt = self._sub(d, any_rows), self._sub(d, fined)
-        eta_any = self.linear_predictor("fine_any", d_any, row="any_row")
+        d_any, d_amt = d.subset(any_rows), d.subset(fined)
+        eta_any = self.predictor("fine_any", d_any, row="any_row")
         pm.Bernoulli(
             "fine_any_obs",
             logit_p=eta_any,
             observed=d_any.extra["fined"].astype(int),
             dims="any_row",
         )
-        priors = dict(self.priors)
-        self.priors = priors | {"intercept": priors["amount_intercept"]}
-        try:
-            eta_amt = self.linear_predictor("fine_amount", d_amt, row="fined_row")
-        finally:
-            self.priors = priors
+        amount_priors = self.priors | {"intercept": self.priors["amount_intercept"]}
+        eta_amt = self.predictor("fine_amount", d_amt, row="fined_row", priors=amount_priors)
         sigma = self.priors["sigma"].create_variable("fine_amount_sigma")
         y = np.log(d_amt.rows["fine_yuan"].to_numpy(float))
         lower = np.log(d_amt.extra["floor"])
@@ -141,16 +133,14 @@ class FineModel(OutcomeModel):
 
     # ------------------------------------------------------------------ predictions
     def _parts(
-        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
-        p_any = expit(self.linear_numpy("fine_any", params, d, rng))
+        p_any = expit(self.eta("fine_any", params, d, rng))
         p_any = np.where(d.extra["fine_only"][None, :], 1.0, p_any)
-        mu = self.linear_numpy("fine_amount", params, d, rng)
+        mu = self.eta("fine_amount", params, d, rng)
         return p_any, mu
 
-    def _mean(
-        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
-    ) -> np.ndarray:
+    def _mean(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
         p_any, mu = self._parts(params, d, rng)
         s = np.asarray(params["fine_amount_sigma"])[:, None]
         return p_any * censored_below_lognormal_mean(mu, s, d.extra["floor"][None, :])
@@ -171,7 +161,7 @@ class FineModel(OutcomeModel):
         return self._as_draws(np.where(allowed[None, :], v, 0.0), "fine_yuan")
 
     def simulate_outcomes(
-        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator
     ) -> dict[str, np.ndarray]:
         p_any, mu = self._parts(params, d, rng)
         s = np.asarray(params["fine_amount_sigma"])[:, None]

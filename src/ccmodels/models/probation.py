@@ -12,7 +12,7 @@ single defendant cannot separate a case effect from the offender's own draw.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,8 +23,10 @@ from pymc_extras.prior import Prior
 from scipy.special import expit
 
 from ccmodels import law
+from ccmodels import params as P
 from ccmodels.data.schema import TRAITS
-from ccmodels.models.base import Design, OutcomeModel
+from ccmodels.models.base import Draws, Model
+from ccmodels.models.design import Design
 from ccmodels.models.summaries import group_summary, interval
 
 __all__ = ["ProbationModel"]
@@ -32,7 +34,7 @@ __all__ = ["ProbationModel"]
 REF_TERM = 12.0
 
 
-class ProbationModel(OutcomeModel):
+class ProbationModel(Model):
     """Probability of probation among eligible offenders."""
 
     model_type = "probation"
@@ -50,14 +52,16 @@ class ProbationModel(OutcomeModel):
         return {
             "intercept": Prior("Normal", mu=0.0, sigma=1.5),
             "sigma_year": Prior("HalfNormal", sigma=0.3),
+            # mean step of the year walk (effects.year_drift = true)
+            "year_drift": Prior("Normal", mu=0.0, sigma=0.3),
             "sigma_chain": Prior("HalfNormal", sigma=0.5),
             "sigma_article": Prior("HalfNormal", sigma=0.5),
             "beta": Prior("Normal", mu=0.0, sigma=1.0),
             "log_term": Prior("Normal", mu=0.0, sigma=1.0),
         }
 
-    def trait_candidates(self) -> tuple[str, ...]:
-        return tuple(t for t in TRAITS if t != "recidivist")
+    #: recidivists are never eligible (art. 74), so the trait cannot vary among the rows
+    trait_candidates: ClassVar[tuple[str, ...]] = tuple(t for t in TRAITS if t != "recidivist")
 
     @classmethod
     def default_effects(cls) -> dict[str, Any]:
@@ -85,7 +89,7 @@ class ProbationModel(OutcomeModel):
         return {"log_term": x, "eligible": elig}
 
     def _add_likelihood(self, d: Design) -> None:
-        eta = self.linear_predictor(self.prefix, d)
+        eta = self.predictor(self.prefix, d)
         b = self.priors["log_term"].create_variable("prob_log_term")
         x = pm.Data("prob_log_term_x", d.extra["log_term"], dims="row")
         pm.Bernoulli(
@@ -96,10 +100,8 @@ class ProbationModel(OutcomeModel):
         )
 
     # ------------------------------------------------------------------ predictions
-    def _prob(
-        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
-    ) -> np.ndarray:
-        eta = self.linear_numpy(self.prefix, params, d, rng)
+    def _prob(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
+        eta = self.eta(self.prefix, params, d, rng)
         p = expit(eta + np.asarray(params["prob_log_term"])[:, None] * d.extra["log_term"][None])
         return np.where(d.extra["eligible"][None, :], p, 0.0)
 
@@ -116,7 +118,7 @@ class ProbationModel(OutcomeModel):
         return self._as_draws(p, "probation")
 
     def simulate_outcomes(
-        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator
     ) -> dict[str, np.ndarray]:
         p = self._prob(params, d, rng)
         return {"probation": (rng.random(p.shape) < p).astype(float)}
@@ -137,10 +139,11 @@ class ProbationModel(OutcomeModel):
         rng = np.random.default_rng(0)
         out = []
         for j, t in enumerate(d.coords.get("trait", [])):
-            hi, lo = d.traits.copy(), d.traits.copy()
+            assert d.x.traits is not None
+            hi, lo = d.x.traits.copy(), d.x.traits.copy()
             hi[:, j], lo[:, j] = 1.0, 0.0
-            d_hi = Design(d.rows, d.coords, d.year, d.year_idx, d.art_idx, d.chains, hi, d.extra)
-            d_lo = Design(d.rows, d.coords, d.year, d.year_idx, d.art_idx, d.chains, lo, d.extra)
+            d_hi = replace(d, x=P.LinearData(d.x.n, d.x.year_idx, d.x.chains, d.x.art_idx, hi))
+            d_lo = replace(d, x=P.LinearData(d.x.n, d.x.year_idx, d.x.chains, d.x.art_idx, lo))
             diff = (self._prob(params, d_hi, rng) - self._prob(params, d_lo, rng)).mean(axis=1)
             a, b = interval(diff, prob)
             out.append(

@@ -42,7 +42,10 @@ from pytensor.graph.replace import graph_replace
 from scipy.special import ndtr
 
 from ccmodels import law
-from ccmodels.models.base import Design, ModelConfigError, OutcomeModel, fitted_rows
+from ccmodels.models.base import Draws, Model
+from ccmodels.models.config import ModelConfigError
+from ccmodels.models.design import Design
+from ccmodels.models.persistence import fitted_rows
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["SentenceModel", "censored_lognormal_mean"]
@@ -84,7 +87,7 @@ def censored_lognormal_mean(
     return lo * ndtr(a) + hi * ndtr(-b) + np.exp(mu + s**2 / 2) * (ndtr(b - s) - ndtr(a - s))
 
 
-class SentenceModel(OutcomeModel):
+class SentenceModel(Model):
     """Log prison term (months) of offenders with a custodial sentence."""
 
     model_type = "sentence"
@@ -99,6 +102,8 @@ class SentenceModel(OutcomeModel):
         return {
             "intercept": Prior("Normal", mu=3.0, sigma=1.5),
             "sigma_year": Prior("HalfNormal", sigma=0.3),
+            # mean step of the year walk (effects.year_drift = true)
+            "year_drift": Prior("Normal", mu=0.0, sigma=0.3),
             "sigma_chain": Prior("HalfNormal", sigma=0.5),
             "sigma_article": Prior("HalfNormal", sigma=0.5),
             "beta": Prior("Normal", mu=0.0, sigma=1.0),
@@ -133,6 +138,19 @@ class SentenceModel(OutcomeModel):
             for key, value in (("adaptation", "diag"), ("draws", 2000)):
                 if key not in (sampler or {}):
                     self.sampler[key] = value
+
+    def _check_sampler(self, s: Mapping[str, Any]) -> None:
+        d = self._fitted_design()
+        n_cens = int(np.count_nonzero(d.extra["cens"]))
+        if self.student_t and n_cens and s["sampler"] == "numpyro":
+            raise ModelConfigError(
+                f"likelihood 'student_t' with censored terms ({n_cens} rows at a statutory "
+                "bound) cannot be sampled with numpyro: JAX cannot differentiate the "
+                "Student-t CDF in nu; use sampler 'nutpie' (default) or 'pymc'"
+            )
+
+    def options(self) -> list[str]:
+        return super().options() + (["student_t"] if self.student_t else [])
 
     @property
     def student_t(self) -> bool:
@@ -171,13 +189,6 @@ class SentenceModel(OutcomeModel):
         pm.Data("log_term", d.extra["y"], dims="row")
         xd = pm.Data("term_X", x, dims=("row", "coef"))
         if self.student_t:
-            n_cens = int(np.count_nonzero(d.extra["cens"]))
-            if n_cens and self.sampler["sampler"] == "numpyro":
-                raise ModelConfigError(
-                    f"likelihood 'student_t' with censored terms ({n_cens} rows at a statutory "
-                    "bound) cannot be sampled with numpyro: JAX cannot differentiate the "
-                    "Student-t CDF in nu; use sampler 'nutpie' (default) or 'pymc'"
-                )
             nu = self.priors["nu"].create_variable(f"{self.prefix}_nu")
             z = pm.Normal(f"{self.prefix}_case_z", 0.0, 1.0, dims="case")
             eta = pt.dot(x, beta) + (tau * z)[d.extra["case"]]
@@ -230,7 +241,7 @@ class SentenceModel(OutcomeModel):
         d = self.design
         assert d is not None
         p = self.draws()
-        mu = self.linear_numpy(self.prefix, p, d, np.random.default_rng(0))
+        mu = self.eta(self.prefix, p, d, np.random.default_rng(0))
         case = d.extra["case"]
         mu = mu + (p["term_sigma_case"][:, None] * p["term_case_z"])[:, case]
         sd, nu = p["term_sigma"][:, None], p["term_nu"][:, None]
@@ -248,22 +259,15 @@ class SentenceModel(OutcomeModel):
             coords={"chain": post["chain"].values, "draw": post["draw"].values},
         )
 
-    def fit(self, data: pd.DataFrame, **kwargs: Any) -> xr.DataTree:  # type: ignore[override]
-        loo = kwargs.pop("loo", False)
-        idata = super().fit(data, **kwargs)
-        if loo:
-            self.log_likelihood()
-        return idata
-
     # ------------------------------------------------------------------ predictions
     def _mean(
         self,
-        params: Mapping[str, np.ndarray],
+        params: Draws,
         d: Design,
         rng: np.random.Generator,
         integrate_case: bool = True,
     ) -> np.ndarray:
-        mu = self.linear_numpy(self.prefix, params, d, rng)
+        mu = self.eta(self.prefix, params, d, rng)
         lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
         return self._mean_from(mu, params, lo, hi)
 
@@ -307,9 +311,9 @@ class SentenceModel(OutcomeModel):
         return self._as_draws(vals, "term_months")
 
     def simulate_outcomes(
-        self, params: Mapping[str, np.ndarray], d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator
     ) -> dict[str, np.ndarray]:
-        mu = self.linear_numpy(self.prefix, params, d, rng)
+        mu = self.eta(self.prefix, params, d, rng)
         n_s, n = mu.shape
         case = d.extra.get("case")
         if case is None:
@@ -327,7 +331,7 @@ class SentenceModel(OutcomeModel):
 
     # ------------------------------------------------------------------ summaries
     def mean_term_by(
-        self, by: str = "year", params: Mapping[str, np.ndarray] | None = None, hdi: float = 0.95
+        self, by: str = "year", params: Draws | None = None, hdi: float = 0.95
     ) -> pd.DataFrame:
         """Posterior of the mean prison term (months) of the fitted offenders, by year or by
         value chain, with the observed means: mean, median and central ``hdi`` interval."""

@@ -21,7 +21,7 @@ import xarray as xr
 
 from ccmodels import __version__
 from ccmodels.models import MODELS, OutcomeModel, load_fit
-from ccmodels.models.base import FitFileError, fitted_rows
+from ccmodels.models.config import FitFileError
 from ccmodels.report.core import BUILDERS, FitContext, ModelReport, source_name
 from ccmodels.report.diagnostics import THRESHOLDS
 from ccmodels.report.html import render
@@ -178,13 +178,9 @@ def _model_of(item: FitLike) -> tuple[OutcomeModel, str]:
 
 def _from_datatree(dt: xr.DataTree) -> OutcomeModel:
     kind = dt.attrs.get("model_type")
-    if kind not in MODELS or "config_json" not in dt.attrs:
+    if kind not in MODELS:
         raise FitFileError(f"not a ccmodels fit (model_type {kind!r}); known: {list(MODELS)}")
-    model = MODELS[kind].from_config(json.loads(dt.attrs["config_json"]))
-    model.idata = dt
-    rows = fitted_rows(dt)
-    model.design = model.make_design(rows, model.new_design_coords())
-    return model
+    return MODELS[kind].from_datatree(dt, "DataTree given")
 
 
 def _contexts(items: Iterable[FitLike]) -> list[FitContext]:

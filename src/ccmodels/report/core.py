@@ -21,7 +21,8 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure as MplFigure
 
-from ccmodels.models.base import OutcomeModel, fitted_rows
+from ccmodels.models.base import OutcomeModel
+from ccmodels.models.persistence import fitted_rows
 
 __all__ = [
     "BUILDERS",

@@ -14,6 +14,9 @@ Generative structure (per year t, case c, offender i):
 - group size ``n_c = 1 + NegBin(mu_t, alpha_t)`` (shifted NB; small alpha = heavy tail);
 - traits: Bernoulli; accessory only among co-defendants; confession only without surrender;
   recidivism only for adults; plea leniency from ``plea_leniency_from``;
+- the linear predictors (term, probation, fine parts) are :func:`ccmodels.params.linear`
+  evaluated on the truth (:func:`ccmodels.params.truth`): the population is generated from the
+  truth it reports. Year effects the scenario leaves to its walk are drawn from their own stream;
 - sentence type: exempt, fine only (where the article allows it) or custodial;
 - log term = linear predictor + case effect + Normal noise (Student-t when ``nu`` is set);
   the term is censored at the statutory bounds (1 month; the article maximum). Terms under
@@ -26,15 +29,18 @@ Generative structure (per year t, case c, offender i):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels import __version__, law
+from ccmodels import __version__, law, params
 from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
-from ccmodels.simulate.scenario import Predictor, Scenario
+from ccmodels.simulate.scenario import Scenario
 
 __all__ = ["COMPONENTS", "Population", "simulate"]
 
@@ -52,18 +58,22 @@ COMPONENTS: tuple[str, ...] = (
     "sentence",
     "probation",
     "fine",
+    "year_walk",
 )
 REF_TERM_MONTHS = 12.0  # probation covariate is log(term / 12 months)
 
 
 @dataclass(frozen=True)
 class Population:
-    """A simulated population: offender table, case table, and the truth Dataset."""
+    """A simulated population: offender table, case table, the truth Dataset, and the realised
+    latent quantities (``latent``: yearly log case rate, chain shares, group-size mean and
+    shape, each predictor's year effects) from which :func:`ccmodels.params.truth` builds it."""
 
     offenders: pd.DataFrame
     cases: pd.DataFrame
     truth: xr.Dataset
     seed: int
+    latent: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -83,21 +93,24 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np
     return rng.poisson(lam)
 
 
-def _linear(
-    p: Predictor,
-    years: np.ndarray,
-    year_idx: np.ndarray,
-    chains: np.ndarray,
-    art_idx: np.ndarray,
-    traits: np.ndarray,
+def _predictor(
+    truth: xr.Dataset, prefix: str, rows: params.LinearData, art_idx: np.ndarray
 ) -> np.ndarray:
-    return (
-        p.intercept
-        + p.year_vector(years)[year_idx]
-        + chains @ p.chain_vector()
-        + p.article_vector()[art_idx]
-        + traits @ p.trait_vector()
-    )
+    """A linear predictor of the truth for every offender (0 where its unit admits no article)."""
+    spec = params.linear_spec(prefix)
+    levels = spec.article_levels()
+    pos = np.array([levels.index(a) if a in levels else -1 for a in law.ARTICLES])
+    a = pos[art_idx]
+    ok = a >= 0
+    x = params.LinearData(rows.n, rows.year_idx, rows.chains, a, rows.traits).subset(ok)
+    values = {
+        str(k): np.asarray((v.sel(article=levels) if "article" in v.dims else v).values)
+        for k, v in truth.data_vars.items()
+        if str(k).startswith(prefix + "_")
+    }
+    eta = np.zeros(rows.n)
+    eta[ok] = params.linear(values, prefix, x)
+    return eta
 
 
 def simulate(scenario: Scenario, seed: int) -> Population:
@@ -214,6 +227,27 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     age = np.where(juvenile, 16.0 + 2.9 * u[:, 9], 19.0 + rng["traits"].gamma(2.0, 6.0, n_off))
     trait_mat = np.column_stack([traits[k] for k in TRAITS]).astype(float)
 
+    # --- the truth, and the predictors' covariates on its coords -------------------------------
+    walk = rng["year_walk"].normal(0.0, 1.0, (4, n_years))
+    latent_q: dict[str, Any] = {
+        "log_rate": log_rate,
+        "chain_share": chain_p,
+        "size_mu": mu_t,
+        "size_alpha": alpha_t,
+    }
+    for j, fld in enumerate(("sentence", "probation", "fine.any", "fine.amount")):
+        pred = params.field_value(sc, fld)
+        latent_q[f"year_effect/{fld}"] = pred.year_vector(years, walk[j])
+    latent_ro = MappingProxyType(latent_q)
+    truth = params.truth(sc, _Latent(latent_ro))
+    truth.attrs.update(
+        scenario=sc.name,
+        seed=int(seed),
+        ccmodels_version=__version__,
+        scenario_json=sc.model_dump_json(),
+    )
+    rows_x = params.LinearData(n_off, year_idx, chains_o, art_idx, trait_mat)
+
     # --- sentence type ------------------------------------------------------------------------
     s = sc.sentence
     u_st = rng["sentence_type"].random((n_off, 2))
@@ -224,7 +258,7 @@ def simulate(scenario: Scenario, seed: int) -> Population:
 
     # --- prison term (log-normal, censored at the statutory bounds) ---------------------------
     u_case = rng["case_effect"].normal(0.0, 1.0, n_cases) * s.sigma_case
-    eta_term = _linear(s, years, year_idx, chains_o, art_idx, trait_mat)
+    eta_term = _predictor(truth, "term", rows_x, art_idx)
     noise = (
         rng["sentence"].normal(0.0, 1.0, n_off)
         if s.nu is None
@@ -247,7 +281,7 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     u_pr = rng["probation"].random((n_off, 2))
     eligible = law.probation_eligible(sentence_type, term, traits["recidivist"])
     log_term_c = np.log(np.where(term > 0, term, REF_TERM_MONTHS) / REF_TERM_MONTHS)
-    eta_prob = _linear(p, years, year_idx, chains_o, art_idx, trait_mat) + p.log_term * log_term_c
+    eta_prob = _predictor(truth, "prob", rows_x, art_idx) + p.log_term * log_term_c
     probation = eligible & (u_pr[:, 0] < _expit(eta_prob))
     plo, phi = law.probation_period_bounds(sentence_type, term)
     period = np.where(probation, np.nan_to_num(plo + u_pr[:, 1] * (phi - plo)), 0.0)
@@ -257,9 +291,9 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     u_f = rng["fine"].random(n_off)
     z_f = rng["fine"].normal(0.0, 1.0, n_off)
     allowed = law.fine_allowed(art_idx) & ~exempt
-    eta_any = _linear(f.any, years, year_idx, chains_o, art_idx, trait_mat)
+    eta_any = _predictor(truth, "fine_any", rows_x, art_idx)
     fined = fine_only | (allowed & (u_f < _expit(eta_any)))
-    eta_amt = _linear(f.amount, years, year_idx, chains_o, art_idx, trait_mat)
+    eta_amt = _predictor(truth, "fine_amount", rows_x, art_idx)
     fmin = law.fine_minimum(traits["juvenile"])
     amount = np.maximum(np.exp(eta_amt + f.sigma * z_f), fmin)
     fine = np.where(fined, amount, 0.0)
@@ -303,73 +337,11 @@ def simulate(scenario: Scenario, seed: int) -> Population:
             "case_effect": u_case,
         }
     )
-    truth = _truth(sc, years, log_rate, chain_p, mu_t, alpha_t, int(seed))
-    return Population(off, cases, truth, int(seed))
+    return Population(off, cases, truth, int(seed), latent_ro)
 
 
-def _predictor_truth(prefix: str, p: Predictor, years: np.ndarray) -> dict[str, xr.DataArray]:
-    """Truth in the models' parameterisation: centred year walk, zero-sum article effects.
+@dataclass(frozen=True)
+class _Latent:
+    """The latent part of a population, before its tables exist."""
 
-    The scales implied by hand-set effects are reported as their root-mean-square (for the year
-    walk: of the yearly increments; for zero-sum article effects with the K-1 divisor), which is
-    what the posterior of each scale concentrates on.
-    """
-    yv = p.year_vector(years)
-    av = p.article_vector()
-    out = {
-        f"{prefix}_intercept": xr.DataArray(p.intercept + yv.mean() + av.mean()),
-        f"{prefix}_year_effect": xr.DataArray(yv - yv.mean(), dims="year", coords={"year": years}),
-        f"{prefix}_chain": xr.DataArray(
-            p.chain_vector(), dims="value_chain", coords={"value_chain": list(VALUE_CHAINS)}
-        ),
-        f"{prefix}_article_raw": xr.DataArray(
-            av, dims="article", coords={"article": list(law.ARTICLES)}
-        ),
-        f"{prefix}_beta": xr.DataArray(
-            p.trait_vector(), dims="trait", coords={"trait": list(TRAITS)}
-        ),
-    }
-    if len(years) > 1:
-        out[f"{prefix}_sigma_year"] = xr.DataArray(np.sqrt(np.mean(np.diff(yv) ** 2)))
-    out[f"{prefix}_sigma_chain"] = xr.DataArray(np.sqrt(np.mean(p.chain_vector() ** 2)))
-    return out
-
-
-def _truth(
-    sc: Scenario,
-    years: np.ndarray,
-    log_rate: np.ndarray,
-    chain_p: np.ndarray,
-    mu_t: np.ndarray,
-    alpha_t: np.ndarray,
-    seed: int,
-) -> xr.Dataset:
-    yc = {"year": years}
-    d: dict[str, xr.DataArray] = {}
-    d |= _predictor_truth("term", sc.sentence, years)
-    d["term_sigma"] = xr.DataArray(sc.sentence.sigma)
-    d["term_sigma_case"] = xr.DataArray(sc.sentence.sigma_case)
-    if sc.sentence.nu is not None:
-        d["term_nu"] = xr.DataArray(sc.sentence.nu)
-    d |= _predictor_truth("prob", sc.probation, years)
-    d["prob_log_term"] = xr.DataArray(sc.probation.log_term)
-    d |= _predictor_truth("fine_any", sc.fine.any, years)
-    d |= _predictor_truth("fine_amount", sc.fine.amount, years)
-    d["fine_amount_sigma"] = xr.DataArray(sc.fine.sigma)
-    d["volume_log_rate"] = xr.DataArray(log_rate, dims="year", coords=yc)
-    d["volume_drift"] = xr.DataArray(sc.volume.drift)
-    d["volume_sd"] = xr.DataArray(sc.volume.sd)
-    d["volume_dispersion"] = xr.DataArray(sc.volume.dispersion)
-    d["size_mu"] = xr.DataArray(mu_t, dims="year", coords=yc)
-    d["size_alpha"] = xr.DataArray(alpha_t, dims="year", coords=yc)
-    d["chain_share"] = xr.DataArray(
-        chain_p, dims=("year", "value_chain"), coords={**yc, "value_chain": list(VALUE_CHAINS)}
-    )
-    ds = xr.Dataset(d)
-    ds.attrs.update(
-        scenario=sc.name,
-        seed=seed,
-        ccmodels_version=__version__,
-        scenario_json=sc.model_dump_json(),
-    )
-    return ds
+    latent: Mapping[str, Any]

@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from types import MappingProxyType
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ccmodels import law
 from ccmodels.data.schema import TARGETS, TRAITS, VALUE_CHAINS
@@ -32,59 +43,116 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Predictor(_Frozen):
-    """A linear predictor: intercept, year trend, value-chain, article and trait effects.
+def _freeze(v: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    # a frozen model's mappings are read-only views, so no caller can change a scenario
+    return MappingProxyType(dict(v))
 
-    The year effect is ``year_slope * (year - first_year) + year_dev[year]``; the truth reported
-    to the models is centred over years (the models' year walk is centred to zero), with the
-    mean moved into the intercept. Article effects are likewise centred over the articles that
-    occur. Missing chain, article or trait entries mean 0.
+
+def _empty_map() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
+FrozenMap = Annotated[Mapping[str, float], AfterValidator(_freeze), PlainSerializer(dict)]
+FrozenYearMap = Annotated[Mapping[int, float], AfterValidator(_freeze), PlainSerializer(dict)]
+FrozenAnyMap = Annotated[Mapping[str, Any], AfterValidator(_freeze), PlainSerializer(dict)]
+
+
+class Predictor(_Frozen):
+    """A linear predictor: intercept, year effects, value-chain, article and trait effects.
+
+    The year effects are given either explicitly (``year_effect``: a value for each of some
+    consecutive years; the general form) or as the readable ``year_slope * (year -
+    first_year) + year_dev[year]``. Scenario years without an explicit value continue the walk
+    from the nearest explicit one with steps ``Normal(year_drift, sigma_year)`` (drawn by the
+    simulator). The scales ``sigma_year``, ``sigma_chain`` and ``sigma_article`` are the
+    pooling scales of the matching model: the truth its posterior is compared with, and the
+    spread of new years and levels. Missing chain, article or trait entries mean 0. See
+    :mod:`ccmodels.params` for the conventions of the truth (centring).
     """
 
     intercept: float
     year_slope: float = 0.0
-    year_dev: list[float] | None = None
-    chain: dict[str, float] = Field(default_factory=dict)
-    article: dict[str, float] = Field(default_factory=dict)
-    traits: dict[str, float] = Field(default_factory=dict)
+    year_dev: tuple[float, ...] | None = None
+    year_effect: FrozenYearMap | None = None
+    year_drift: float = 0.0
+    sigma_year: float | None = Field(None, ge=0)
+    chain: FrozenMap = Field(default_factory=_empty_map)
+    sigma_chain: float | None = Field(None, ge=0)
+    article: FrozenMap = Field(default_factory=_empty_map)
+    sigma_article: float | None = Field(None, ge=0)
+    traits: FrozenMap = Field(default_factory=_empty_map)
 
     @field_validator("chain")
     @classmethod
-    def _chains(cls, v: dict[str, float]) -> dict[str, float]:
+    def _chains(cls, v: Mapping[str, float]) -> Mapping[str, float]:
         return _check_keys(v, VALUE_CHAINS, "value chain")
 
     @field_validator("article")
     @classmethod
-    def _articles(cls, v: dict[str, float]) -> dict[str, float]:
+    def _articles(cls, v: Mapping[str, float]) -> Mapping[str, float]:
         return _check_keys(v, law.ARTICLES, "article")
 
     @field_validator("traits")
     @classmethod
-    def _traits(cls, v: dict[str, float]) -> dict[str, float]:
+    def _traits(cls, v: Mapping[str, float]) -> Mapping[str, float]:
         return _check_keys(v, TRAITS, "trait")
 
-    def chain_vector(self) -> np.ndarray:
-        return np.array([self.chain.get(c, 0.0) for c in VALUE_CHAINS])
+    @field_validator("year_effect")
+    @classmethod
+    def _consecutive(cls, v: Mapping[int, float] | None) -> Mapping[int, float] | None:
+        if v is not None:
+            yrs = sorted(v)
+            if not yrs or yrs != list(range(yrs[0], yrs[-1] + 1)):
+                raise ValueError(f"year_effect needs values for consecutive years, got {yrs}")
+        return v
 
-    def article_vector(self) -> np.ndarray:
-        return np.array([self.article.get(a, 0.0) for a in law.ARTICLES])
+    @model_validator(mode="after")
+    def _one_year_form(self) -> Predictor:
+        if self.year_effect is not None and (self.year_slope != 0 or self.year_dev is not None):
+            raise ValueError(
+                "give the year effects either explicitly (year_effect) or as year_slope / "
+                "year_dev, not both"
+            )
+        return self
 
-    def trait_vector(self) -> np.ndarray:
-        return np.array([self.traits.get(t, 0.0) for t in TRAITS])
-
-    def year_vector(self, years: np.ndarray) -> np.ndarray:
-        eff = self.year_slope * (years - years[0]).astype(float)
-        if self.year_dev is not None:
-            if len(self.year_dev) != len(years):
+    def year_vector(self, years: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
+        """Year effects over ``years`` (consecutive). Years outside an explicit
+        ``year_effect`` continue its walk with ``steps`` (standard normal draws, one per
+        year; the simulator's own stream), scaled by ``sigma_year`` and shifted by the drift."""
+        years = np.asarray(years, dtype=int)
+        if self.year_effect is None:
+            eff = self.year_slope * (years - years[0]).astype(float)
+            if self.year_dev is not None:
+                if len(self.year_dev) != len(years):
+                    raise ScenarioError(
+                        f"year_dev has {len(self.year_dev)} values but the scenario has "
+                        f"{len(years)} years ({years[0]}-{years[-1]})"
+                    )
+                eff = eff + np.asarray(self.year_dev, dtype=float)
+            return eff
+        known = dict(self.year_effect)
+        lo, hi = min(known), max(known)
+        out = np.array([known.get(int(y), np.nan) for y in years])
+        if np.isnan(out).any():
+            if self.sigma_year is None:
                 raise ScenarioError(
-                    f"year_dev has {len(self.year_dev)} values but the scenario has "
-                    f"{len(years)} years ({years[0]}-{years[-1]})"
+                    f"year_effect covers {lo}-{hi} only, the scenario has {years[0]}-"
+                    f"{years[-1]}: set sigma_year (and year_drift) for the other years"
                 )
-            eff = eff + np.asarray(self.year_dev, dtype=float)
-        return eff
+            z = np.zeros(len(years)) if steps is None else np.asarray(steps, float)
+            step = self.year_drift + self.sigma_year * z
+            for i in range(len(years)):  # forward from the last known year
+                if years[i] > hi:
+                    prev = out[i - 1] if i > 0 and not np.isnan(out[i - 1]) else known[hi]
+                    out[i] = prev + step[i]
+            for i in range(len(years) - 1, -1, -1):  # backward from the first known year
+                if years[i] < lo:
+                    nxt = out[i + 1] if i + 1 < len(years) else known[lo]
+                    out[i] = nxt - step[i]
+        return out
 
 
-def _check_keys(v: dict[str, float], allowed: tuple[str, ...], what: str) -> dict[str, float]:
+def _check_keys(v: Mapping[str, float], allowed: tuple[str, ...], what: str) -> Mapping[str, float]:
     for k in v:
         if k not in allowed:
             raise ValueError(
@@ -123,13 +191,13 @@ class Chains(_Frozen):
 class TargetMix(_Frozen):
     """Target of the case: base probabilities, with chain-specific overrides."""
 
-    probs: dict[str, float]
+    probs: FrozenMap
     gaming_if_virtual: float = Field(0.5, ge=0, le=1)
     government_if_gov: float = Field(0.7, ge=0, le=1)
 
     @field_validator("probs")
     @classmethod
-    def _probs(cls, v: dict[str, float]) -> dict[str, float]:
+    def _probs(cls, v: Mapping[str, float]) -> Mapping[str, float]:
         _check_keys(v, TARGETS, "target")
         if any(p < 0 for p in v.values()) or sum(v.values()) <= 0:
             raise ValueError("target probabilities must be non-negative and not all zero")
@@ -140,12 +208,12 @@ class ArticleMix(_Frozen):
     """Article of the case: base weights times exp(slope * (year - first_year)); articles not
     yet in force on the judgment date get weight 0."""
 
-    weights: dict[str, float]
-    slope: dict[str, float] = Field(default_factory=dict)
+    weights: FrozenMap
+    slope: FrozenMap = Field(default_factory=_empty_map)
 
     @field_validator("weights", "slope")
     @classmethod
-    def _arts(cls, v: dict[str, float]) -> dict[str, float]:
+    def _arts(cls, v: Mapping[str, float]) -> Mapping[str, float]:
         return _check_keys(v, law.ARTICLES, "article")
 
 
@@ -217,7 +285,7 @@ class Target(_Frozen):
     """
 
     statistic: str
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: FrozenAnyMap = Field(default_factory=_empty_map)
     description: str = ""
     source: str = ""
     range: tuple[float, float] | None = None
@@ -231,7 +299,7 @@ class Target(_Frozen):
     increasing: bool = False
     decreasing: bool = False
     argmax: Any = None
-    order: list[str] | None = None
+    order: tuple[str, ...] | None = None
 
     @model_validator(mode="after")
     def _one_check(self) -> Target:
@@ -299,7 +367,9 @@ class Scenario(_Frozen):
     sentence: Sentence
     probation: Probation
     fine: Fine
-    targets: dict[str, Target] = Field(default_factory=dict)
+    targets: Annotated[Mapping[str, Target], AfterValidator(_freeze), PlainSerializer(dict)] = (
+        Field(default_factory=_empty_map)
+    )
 
     @field_validator("years")
     @classmethod
@@ -409,7 +479,7 @@ def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> l
         sub = _model_of(ann)
         if sub is None:
             continue
-        if get_origin(ann) is dict and isinstance(value, dict):
+        if get_origin(ann) in (dict, Mapping) and isinstance(value, dict):
             for k2, v2 in value.items():
                 out += _unknown_keys(sub, v2, (*path, key, k2))
         else:

@@ -1,0 +1,567 @@
+"""The one parameterisation shared by the priors, the simulator and the posteriors.
+
+Each model's parameters are declared here once: name, dims and the Scenario field each maps to.
+The model graphs create exactly these variables (plus sampling auxiliaries whose names end in
+one of :data:`AUXILIARY`), the simulator reports its truth in them, and any draw of them (prior
+or posterior) turns back into a Scenario whose simulated truth is that draw.
+
+Conventions (one for all consumers)
+-----------------------------------
+A linear predictor with prefix ``p`` is ``p_intercept + p_year_effect[year] + chains @ p_chain
++ p_article[article] + traits @ p_beta``, where
+
+- ``p_year_effect`` sums to zero over the ``year`` coords (the intercept is the average over
+  years); its steps are ``Normal(p_year_drift, p_sigma_year)`` (drift 0 unless the model has
+  the ``year_drift`` option);
+- ``p_article`` sums to zero over the ``article`` coords: every article of the data contract
+  that the model's unit admits by law (all of them; for the fine parts, those whose article
+  allows a fine for individuals), whether or not the data hold it. The intercept is the
+  unweighted average over those articles. (Levels of another grouping column, e.g. charges in
+  real data, are the levels present in the data.) ``p_sigma_article`` is their pooling scale;
+- ``p_chain`` (value-chain membership flags) and ``p_beta`` (offender traits) are plain
+  coefficients against "no chain" and "no trait"; ``p_sigma_chain`` pools the chains.
+
+The linear predictor itself is defined once, by :func:`linear`: the same function evaluates it
+on PyTensor variables (the model graph) and on NumPy draws of shape ``(sample, ...)``
+(prediction, projection and the simulator).
+
+Out-of-sample rules (NumPy side, :func:`extend`): a year after (before) the covered years
+continues the walk forward (backward) with steps ``Normal(drift, sigma_year)``; a level of the
+grouping column without an effect gets a fresh ``Normal(0, sigma_article)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ccmodels import law
+from ccmodels.data.schema import CHAIN_COLUMNS, TRAITS, VALUE_CHAINS
+
+if TYPE_CHECKING:
+    from ccmodels.simulate.scenario import Scenario
+
+
+class HasLatent(Protocol):
+    """A simulated population (or its latent part): realised process quantities by name."""
+
+    @property
+    def latent(self) -> Mapping[str, Any]: ...
+
+
+__all__ = [
+    "AUXILIARY",
+    "LinearData",
+    "LinearSpec",
+    "ModelParams",
+    "Param",
+    "coords_of",
+    "extend",
+    "linear",
+    "linear_data",
+    "model_parameters",
+    "on_coords",
+    "scenario_draws",
+    "scenario_from_draw",
+    "truth",
+]
+
+#: Name endings of sampling auxiliaries (non-centred innovations, raw pieces): not parameters.
+AUXILIARY = ("_z", "_raw", "_year_step", "_rich")
+
+#: block -> (suffix, dims, Scenario Predictor field) of its parameters
+BLOCK_PARAMS: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
+    "intercept": (("intercept", (), "intercept"),),
+    "year": (("year_effect", ("year",), "year_effect"), ("sigma_year", (), "sigma_year")),
+    "drift": (("year_drift", (), "year_drift"),),
+    "chain": (("chain", ("value_chain",), "chain"), ("sigma_chain", (), "sigma_chain")),
+    "article": (("article", ("article",), "article"), ("sigma_article", (), "sigma_article")),
+    "trait": (("beta", ("trait",), "traits"),),
+}
+#: coords dim that switches a block on
+BLOCK_DIM = {"year": "year", "chain": "value_chain", "article": "article", "trait": "trait"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its variable name, dims and the Scenario field (dotted path) it maps to."""
+
+    name: str
+    dims: tuple[str, ...]
+    field: str
+
+
+@dataclass(frozen=True)
+class LinearSpec:
+    """A linear predictor: its prefix, the Scenario predictor it maps to (dotted path) and the
+    articles its unit admits (``"all"`` or ``"fine"``: those allowing a fine)."""
+
+    prefix: str
+    field: str
+    articles: str = "all"
+
+    def article_levels(self) -> list[str]:
+        if self.articles == "fine":
+            return [a for a in law.ARTICLES if law.fine_allowed(np.array([a]))[0]]
+        return list(law.ARTICLES)
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """The parameters of one model type: its linear predictors and its other parameters.
+
+    ``options`` maps an option name (a model effect that is true, e.g. ``student_t``) to the
+    extra parameters it adds.
+    """
+
+    model: str
+    linear: tuple[LinearSpec, ...]
+    extra: tuple[Param, ...] = ()
+    options: Mapping[str, tuple[Param, ...]] | None = None
+
+
+MODELS: dict[str, ModelParams] = {
+    "sentence": ModelParams(
+        "sentence",
+        (LinearSpec("term", "sentence"),),
+        (
+            Param("term_sigma", (), "sentence.sigma"),
+            Param("term_sigma_case", (), "sentence.sigma_case"),
+        ),
+        {"student_t": (Param("term_nu", (), "sentence.nu"),)},
+    ),
+    "probation": ModelParams(
+        "probation",
+        (LinearSpec("prob", "probation"),),
+        (Param("prob_log_term", (), "probation.log_term"),),
+    ),
+    "fine": ModelParams(
+        "fine",
+        (
+            LinearSpec("fine_any", "fine.any", "fine"),
+            LinearSpec("fine_amount", "fine.amount", "fine"),
+        ),
+        (Param("fine_amount_sigma", (), "fine.sigma"),),
+    ),
+}
+
+
+def register(spec: ModelParams) -> ModelParams:
+    """Declare the parameters of a further model type (case- or year-level models)."""
+    MODELS[spec.model] = spec
+    return spec
+
+
+def linear_spec(prefix: str) -> LinearSpec:
+    for m in MODELS.values():
+        for s in m.linear:
+            if s.prefix == prefix:
+                return s
+    raise KeyError(f"no linear predictor with prefix {prefix!r}")
+
+
+def blocks_on(coords: Mapping[str, Any], drift: bool = False) -> list[str]:
+    """The blocks a linear predictor has on these coords."""
+    on = ["intercept"] + [b for b, dim in BLOCK_DIM.items() if dim in coords]
+    if drift and "year" in on:
+        on.insert(2, "drift")
+    return on
+
+
+def linear_parameters(prefix: str, coords: Mapping[str, Any], drift: bool = False) -> list[Param]:
+    """The parameters of one linear predictor on these coords."""
+    field = linear_spec(prefix).field
+    return [
+        Param(f"{prefix}_{suffix}", dims, f"{field}.{attr}")
+        for block in blocks_on(coords, drift)
+        for suffix, dims, attr in BLOCK_PARAMS[block]
+    ]
+
+
+def model_parameters(
+    model: str, coords: Mapping[str, Any], options: Iterable[str] = ()
+) -> list[Param]:
+    """Every parameter a model of this type has on these coords with these options (a model
+    effect that is on: ``year_drift``, ``student_t``)."""
+    spec = MODELS[model]
+    opts = set(options)
+    out = [
+        p for s in spec.linear for p in linear_parameters(s.prefix, coords, "year_drift" in opts)
+    ]
+    out += list(spec.extra)
+    for name, extra in (spec.options or {}).items():
+        if name in opts:
+            out += list(extra)
+    return out
+
+
+# --------------------------------------------------------------------------- the predictor
+@dataclass(frozen=True)
+class LinearData:
+    """Row covariates of a linear predictor, indexed on a set of coords.
+
+    ``year_idx`` and ``art_idx`` index the ``year`` and ``article`` coords (``-1``: a level
+    outside them); ``chains`` and ``traits`` are (rows, levels) 0/1 matrices over the
+    ``value_chain`` and ``trait`` coords. A block whose coords are absent is ``None``.
+    """
+
+    n: int
+    year_idx: np.ndarray | None = None
+    chains: np.ndarray | None = None
+    art_idx: np.ndarray | None = None
+    traits: np.ndarray | None = None
+
+    def subset(self, m: np.ndarray) -> LinearData:
+        def s(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[m]
+
+        return LinearData(
+            int(np.count_nonzero(m) if m.dtype == bool else len(m)),
+            s(self.year_idx),
+            s(self.chains),
+            s(self.art_idx),
+            s(self.traits),
+        )
+
+    def matrix(self, coords: Mapping[str, Sequence[Any]]) -> np.ndarray:
+        """The same predictor as a design matrix ``X`` (rows, coefficients): intercept, year
+        one-hot, chain flags, article one-hot, traits, matching :func:`stack`."""
+        cols = [np.ones((self.n, 1))]
+        if self.year_idx is not None:
+            cols.append(np.eye(len(coords["year"]))[self.year_idx])
+        if self.chains is not None:
+            cols.append(self.chains)
+        if self.art_idx is not None:
+            cols.append(np.eye(len(coords["article"]))[self.art_idx])
+        if self.traits is not None:
+            cols.append(self.traits)
+        return np.hstack(cols)
+
+
+def linear_data(
+    rows: pd.DataFrame, coords: Mapping[str, Sequence[Any]], article_column: str = "article"
+) -> LinearData:
+    """Index a table's rows on ``coords`` (the blocks present in ``coords`` only)."""
+    n = len(rows)
+    year_idx = chains = art_idx = traits = None
+    if "year" in coords:
+        pos = {int(y): i for i, y in enumerate(coords["year"])}
+        year_idx = np.array([pos.get(int(y), -1) for y in rows["year"]], dtype=np.int64)
+    if "value_chain" in coords:
+        cols = [CHAIN_COLUMNS[VALUE_CHAINS.index(c)] for c in coords["value_chain"]]
+        chains = rows[cols].to_numpy(dtype=float).reshape(n, len(cols))
+    if "article" in coords:
+        apos = {str(a): i for i, a in enumerate(coords["article"])}
+        vals = rows[article_column].astype(str).to_numpy()
+        art_idx = np.array([apos.get(a, -1) for a in vals], dtype=np.int64)
+    if "trait" in coords:
+        tcols = list(coords["trait"])
+        traits = rows[tcols].to_numpy(dtype=float).reshape(n, len(tcols))
+    return LinearData(n, year_idx, chains, art_idx, traits)
+
+
+def linear(values: Mapping[str, Any], prefix: str, x: LinearData) -> Any:
+    """The linear predictor, evaluated on whatever ``values`` hold.
+
+    ``values`` maps parameter names to PyTensor variables (the model graph: result (rows,)) or to
+    NumPy draws with a leading sample axis (result (samples, rows)), or to single values
+    (result (rows,)). The one definition of the predictor: every consumer calls it.
+    """
+    eta = values[f"{prefix}_intercept"][..., None] + np.zeros(x.n)
+    if x.year_idx is not None:
+        eta = eta + values[f"{prefix}_year_effect"][..., x.year_idx]
+    if x.chains is not None:
+        eta = eta + values[f"{prefix}_chain"] @ x.chains.T
+    if x.art_idx is not None:
+        eta = eta + values[f"{prefix}_article"][..., x.art_idx]
+    if x.traits is not None:
+        eta = eta + values[f"{prefix}_beta"] @ x.traits.T
+    return eta
+
+
+def stack_names(prefix: str, x: LinearData) -> list[str]:
+    """Names of the coefficient blocks of :meth:`LinearData.matrix`, in column order."""
+    names = [f"{prefix}_intercept"]
+    for attr, suffix in (
+        ("year_idx", "year_effect"),
+        ("chains", "chain"),
+        ("art_idx", "article"),
+        ("traits", "beta"),
+    ):
+        if getattr(x, attr) is not None:
+            names.append(f"{prefix}_{suffix}")
+    return names
+
+
+def extend(
+    values: Mapping[str, np.ndarray],
+    prefix: str,
+    coords: Mapping[str, Sequence[Any]],
+    new_coords: Mapping[str, Sequence[Any]],
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Draws of one predictor's effects re-expressed on ``new_coords`` by the out-of-sample
+    rules (see the module docstring). Draws have a leading sample axis."""
+    out = dict(values)
+    name = f"{prefix}_year_effect"
+    if "year" in new_coords and name in values:
+        old = [int(y) for y in coords["year"]]
+        eff = np.asarray(values[name], dtype=float)
+        s = eff.shape[0]
+        sig = np.asarray(values[f"{prefix}_sigma_year"], dtype=float).reshape(s, 1)
+        drift = np.asarray(values.get(f"{prefix}_year_drift", np.zeros(s)), float).reshape(s, 1)
+        new = [int(y) for y in new_coords["year"]]
+        n_hi = max(max(new) - old[-1], 0)
+        n_lo = max(old[0] - min(new), 0)
+        fwd = eff[:, -1:] + np.cumsum(drift + sig * rng.normal(0, 1, (s, n_hi)), 1)
+        bwd = eff[:, :1] - np.cumsum(drift + sig * rng.normal(0, 1, (s, n_lo)), 1)
+        full = np.concatenate([bwd[:, ::-1], eff, fwd], axis=1)
+        out[name] = full[:, [y - (old[0] - n_lo) for y in new]]
+    name = f"{prefix}_article"
+    if "article" in new_coords and name in values:
+        art = np.asarray(values[name], dtype=float)
+        pos = {str(a): i for i, a in enumerate(coords["article"])}
+        fresh = [a for a in new_coords["article"] if str(a) not in pos]
+        sig_a = np.asarray(values[f"{prefix}_sigma_article"], dtype=float).reshape(-1, 1)
+        extra = rng.normal(0, 1, (art.shape[0], len(fresh))) * sig_a
+        full = np.concatenate([art, extra], axis=1)
+        pos |= {a: len(pos) + i for i, a in enumerate(fresh)}
+        out[name] = full[:, [pos[str(a)] for a in new_coords["article"]]]
+    for dim, suffix in (("value_chain", "chain"), ("trait", "beta")):
+        name = f"{prefix}_{suffix}"
+        if dim in new_coords and name in values:
+            pos = {str(a): i for i, a in enumerate(coords[dim])}
+            arr = np.asarray(values[name], dtype=float)
+            cols = [
+                arr[:, pos[str(k)]] if str(k) in pos else np.zeros(len(arr))
+                for k in new_coords[dim]
+            ]
+            out[name] = np.stack(cols, axis=1).reshape(len(arr), len(cols))
+    return out
+
+
+# --------------------------------------------------------------------------- truth
+def field_value(obj: Any, path: str) -> Any:
+    """The value at a dotted path of a Scenario (``"fine.any.intercept"``)."""
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def full_coords(scenario: Scenario, spec: LinearSpec) -> dict[str, list[Any]]:
+    """The coords of a linear predictor's truth: the scenario's years, the articles its unit
+    admits, every value chain and trait."""
+    return {
+        "year": [int(y) for y in scenario.year_values()],
+        "value_chain": list(VALUE_CHAINS),
+        "article": spec.article_levels(),
+        "trait": list(TRAITS),
+    }
+
+
+def predictor_truth(
+    scenario: Scenario, spec: LinearSpec, year_values: np.ndarray | None = None
+) -> dict[str, xr.DataArray]:
+    """One predictor's parameters in the conventions above, on :func:`full_coords`.
+
+    ``year_values`` are the realised (uncentred) year effects of the scenario years (the
+    simulator draws those the scenario leaves to its walk); by default the scenario's own.
+    """
+    pred = field_value(scenario, spec.field)
+    c = full_coords(scenario, spec)
+    years = np.asarray(c["year"])
+    yv = pred.year_vector(years) if year_values is None else np.asarray(year_values, float)
+    av = np.array([pred.article.get(a, 0.0) for a in c["article"]])
+    p = spec.prefix
+    out = {
+        f"{p}_intercept": xr.DataArray(pred.intercept + yv.mean() + av.mean()),
+        f"{p}_year_effect": xr.DataArray(yv - yv.mean(), dims="year", coords={"year": years}),
+        f"{p}_year_drift": xr.DataArray(float(pred.year_drift)),
+        f"{p}_chain": xr.DataArray(
+            [pred.chain.get(k, 0.0) for k in VALUE_CHAINS],
+            dims="value_chain",
+            coords={"value_chain": c["value_chain"]},
+        ),
+        f"{p}_article": xr.DataArray(
+            av - av.mean(), dims="article", coords={"article": c["article"]}
+        ),
+        f"{p}_beta": xr.DataArray(
+            [pred.traits.get(t, 0.0) for t in TRAITS], dims="trait", coords={"trait": c["trait"]}
+        ),
+    }
+    for scale in ("sigma_year", "sigma_chain", "sigma_article"):
+        if getattr(pred, scale) is not None:
+            out[f"{p}_{scale}"] = xr.DataArray(float(getattr(pred, scale)))
+    return out
+
+
+def truth(scenario: Scenario, population: HasLatent | None = None) -> xr.Dataset:
+    """The truth Dataset of a scenario (and of the population simulated from it).
+
+    Outcome-model parameters in the conventions above on the full coords (see
+    :func:`full_coords`; :func:`on_coords` expresses them on a fit's coords), plus the
+    realised process quantities the population carries (yearly log case rate, chain shares,
+    group-size mean and shape). Article effects share one ``article`` coord: a predictor whose
+    unit does not admit an article (the fine parts: 285-1, 286) has NaN there. Without a
+    population, year effects that the scenario leaves
+    to its walk are not defined and are an error.
+    """
+    latent: Mapping[str, Any] = population.latent if population is not None else {}
+    d: dict[str, xr.DataArray] = {}
+    for spec in (s for m in ("sentence", "probation", "fine") for s in MODELS[m].linear):
+        d |= predictor_truth(scenario, spec, latent.get(f"year_effect/{spec.field}"))
+    for m in ("sentence", "probation", "fine"):
+        spec_m = MODELS[m]
+        for prm in (*spec_m.extra, *(q for qs in (spec_m.options or {}).values() for q in qs)):
+            value = field_value(scenario, prm.field)
+            if value is not None:
+                d[prm.name] = xr.DataArray(float(value))
+    years = scenario.year_values()
+    yc = {"year": years}
+    d["volume_drift"] = xr.DataArray(scenario.volume.drift)
+    d["volume_sd"] = xr.DataArray(scenario.volume.sd)
+    d["volume_dispersion"] = xr.DataArray(scenario.volume.dispersion)
+    for key, name, dims in (
+        ("log_rate", "volume_log_rate", ("year",)),
+        ("size_mu", "size_mu", ("year",)),
+        ("size_alpha", "size_alpha", ("year",)),
+        ("chain_share", "chain_share", ("year", "value_chain")),
+    ):
+        if key in latent:
+            coords = yc | ({"value_chain": list(VALUE_CHAINS)} if len(dims) > 1 else {})
+            d[name] = xr.DataArray(latent[key], dims=dims, coords=coords)
+    return xr.Dataset(d)
+
+
+def coords_of(fit: xr.DataTree | xr.Dataset) -> dict[str, list[Any]]:
+    """The level coords (year, value_chain, article, trait) of a fit's posterior or prior."""
+    if isinstance(fit, xr.DataTree):
+        group = "posterior" if "posterior" in fit.children else "prior"
+        ds = fit[group].to_dataset()
+    else:
+        ds = fit
+    return {
+        k: [v.item() if hasattr(v, "item") else v for v in ds[k].values]
+        for k in ("year", "value_chain", "article", "trait")
+        if k in ds.coords
+    }
+
+
+def on_coords(truth_ds: xr.Dataset, coords: Mapping[str, Sequence[Any]]) -> xr.Dataset:
+    """The truth expressed on other coords by the same conventions: year and article effects
+    summed to zero over the given levels (the intercept takes their mean), everything else
+    selected on them. The identity when the coords are those of the truth."""
+    out: dict[str, xr.DataArray] = {}
+    for name, da in truth_ds.data_vars.items():
+        for dim in (d for d in ("year", "value_chain", "article", "trait") if d in da.dims):
+            if dim not in coords:
+                continue
+            have = [str(v) for v in da[dim].values]
+            want = [str(v) for v in coords[dim]]
+            missing = sorted(set(want) - set(have))
+            if missing:
+                raise ValueError(f"{name}: the truth has no value for {dim} {missing}")
+            da = da.isel({dim: [have.index(w) for w in want]})
+        out[str(name)] = da
+    for name in list(out):
+        if not name.endswith("_intercept"):
+            continue
+        p = name[: -len("_intercept")]
+        for dim, suffix in (("year", "year_effect"), ("article", "article")):
+            eff = f"{p}_{suffix}"
+            if dim in coords and eff in out:
+                mean = float(out[eff].mean())
+                out[eff] = out[eff] - mean
+                out[name] = out[name] + mean
+    return xr.Dataset(out, attrs=truth_ds.attrs)
+
+
+# --------------------------------------------------------------------------- draw -> Scenario
+def _set(tree: dict[str, Any], path: str, value: Any) -> None:
+    *head, last = path.split(".")
+    for part in head:
+        tree = tree[part]
+    tree[last] = value
+
+
+def scenario_from_draw(draw: xr.Dataset, base: Scenario) -> Scenario:
+    """The Scenario whose truth is ``draw``.
+
+    ``draw`` holds one draw (no chain/draw dims) of any models' parameters. Year effects become
+    explicit per-year values (the scenario's years outside them follow the walk with the
+    draw's ``sigma_year`` and drift), scales are kept for out-of-sample use, the article, chain
+    and trait effects present in the draw replace the base's, and everything the draw does not
+    hold (volume, chains, traits, article mix, other models) comes from ``base``.
+    """
+    from ccmodels.simulate.scenario import Scenario
+
+    data = base.model_dump()
+    names = {str(v) for v in draw.data_vars}
+    for spec in (s for m in MODELS.values() for s in m.linear):
+        p = spec.prefix
+        if f"{p}_intercept" not in names:
+            continue
+        node = data
+        for part in spec.field.split("."):
+            node = node[part]
+        node["intercept"] = float(draw[f"{p}_intercept"])
+        if f"{p}_year_effect" in names:
+            ye = draw[f"{p}_year_effect"]
+            node["year_effect"] = {
+                int(y): float(v) for y, v in zip(ye["year"].values, ye.values, strict=True)
+            }
+            node["year_slope"], node["year_dev"] = 0.0, None
+        for suffix, dim, attr in (
+            ("chain", "value_chain", "chain"),
+            ("article", "article", "article"),
+            ("beta", "trait", "traits"),
+        ):
+            if f"{p}_{suffix}" in names:
+                da = draw[f"{p}_{suffix}"]
+                # NaN: a level the predictor's unit does not admit (see truth)
+                node[attr] = dict(node[attr]) | {
+                    str(k): float(v)
+                    for k, v in zip(da[dim].values, da.values, strict=True)
+                    if np.isfinite(v)
+                }
+        for scale in ("sigma_year", "year_drift", "sigma_chain", "sigma_article"):
+            if f"{p}_{scale}" in names:
+                node[scale] = float(draw[f"{p}_{scale}"])
+    for m in MODELS.values():
+        for prm in (*m.extra, *(q for qs in (m.options or {}).values() for q in qs)):
+            if prm.name in names:
+                _set(data, prm.field, float(draw[prm.name]))
+    return Scenario.from_dict(data, source=f"{base.name} (from a draw)")
+
+
+def scenario_draws(
+    fit: xr.DataTree,
+    n: int,
+    seed: int,
+    base: Scenario | None = None,
+    group: str = "posterior",
+) -> list[Scenario]:
+    """``n`` Scenarios from ``n`` draws of a fit's ``posterior`` (or ``prior``) group, picked
+    at random with ``seed`` (without replacement while there are enough draws)."""
+    from ccmodels.simulate.scenario import Scenario
+
+    if group not in fit.children:
+        raise ValueError(f"the fit has no {group!r} group; groups: {', '.join(fit.children)}")
+    if not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    base = base if base is not None else Scenario.default()
+    ds = fit[group].to_dataset()
+    keep = [v for v in ds.data_vars if not str(v).endswith(AUXILIARY)]
+    st = ds[keep].stack(sample=("chain", "draw"))
+    total = st.sizes["sample"]
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(total, size=n, replace=n > total)
+    return [
+        scenario_from_draw(st.isel(sample=int(i)).drop_vars(["sample", "chain", "draw"]), base)
+        for i in idx
+    ]

@@ -1,0 +1,176 @@
+"""The model core serves any unit: a tiny case-level model (defendants per case) and a tiny
+year-level model (cases per year, year walk with drift) fit, save, load and predict; and the
+state bugs a call must not leave behind."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+import xarray as xr
+from pymc_extras.prior import Prior
+
+from ccmodels import params
+from ccmodels.models import FineModel, ModelConfigError, ProbationModel, SentenceModel
+from ccmodels.models.base import Draws, Model
+from ccmodels.models.design import Design, case_rows, year_rows
+
+FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
+
+params.register(params.ModelParams("defendant_count", (params.LinearSpec("count", "group_size"),)))
+params.register(params.ModelParams("case_count", (params.LinearSpec("cases", "volume"),)))
+
+
+class DefendantCount(Model):
+    """Co-defendants per case ~ Poisson(exp(eta)): a case-level model in a few lines."""
+
+    model_type = "defendant_count"
+    description = "cases"
+    unit = "case"
+
+    @classmethod
+    def default_priors(cls) -> dict[str, Prior]:
+        return {
+            "intercept": Prior("Normal", mu=-1.0, sigma=1.0),
+            "sigma_year": Prior("HalfNormal", sigma=0.5),
+            "year_drift": Prior("Normal", mu=0.0, sigma=0.5),
+            "sigma_chain": Prior("HalfNormal", sigma=0.5),
+            "sigma_article": Prior("HalfNormal", sigma=0.5),
+            "beta": Prior("Normal", mu=0.0, sigma=1.0),
+        }
+
+    @classmethod
+    def default_effects(cls) -> dict[str, Any]:
+        return super().default_effects() | {"article": False, "traits": []}
+
+    def _add_likelihood(self, d: Design) -> None:
+        eta = self.predictor("count", d)
+        y = d.rows["n_defendants"].to_numpy() - 1
+        pm.Poisson("count_obs", mu=pm.math.exp(eta), observed=y, dims="row")
+
+    def simulate_outcomes(self, draws: Draws, d: Design, rng: np.random.Generator):
+        mu = np.exp(self.eta("count", draws, d, rng))
+        return {"n_defendants": 1 + rng.poisson(mu)}
+
+    def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
+        d = self.new_design(new_data)
+        rng = np.random.default_rng(seed)
+        mean = 1 + np.exp(self.eta("count", self.draws(), d, rng))
+        return self._as_draws(mean if kind == "mean" else 1 + rng.poisson(mean - 1), "n")
+
+
+class CaseCount(DefendantCount):
+    """Cases per year ~ Poisson(exp(eta)) on a year walk with drift: a year-level model."""
+
+    model_type = "case_count"
+    unit = "year"
+    sampler_defaults: ClassVar[dict[str, Any]] = {"target_accept": 0.95}
+
+    @classmethod
+    def default_priors(cls) -> dict[str, Prior]:
+        return super().default_priors() | {"intercept": Prior("Normal", mu=4.0, sigma=2.0)}
+
+    @classmethod
+    def default_effects(cls) -> dict[str, Any]:
+        return super().default_effects() | {"chain": False, "year_drift": True}
+
+    def _add_likelihood(self, d: Design) -> None:
+        eta = self.predictor("cases", d)
+        pm.Poisson("cases_obs", mu=pm.math.exp(eta), observed=d.rows["cases"], dims="row")
+
+    def simulate_outcomes(self, draws: Draws, d: Design, rng: np.random.Generator):
+        return {"cases": rng.poisson(np.exp(self.eta("cases", draws, d, rng)))}
+
+    def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
+        d = self.new_design(new_data)
+        return self._as_draws(np.exp(self.eta("cases", self.draws(), d, np.random.default_rng(seed))), "cases")
+
+
+@pytest.fixture(scope="module")
+def fitted_case(population):
+    m = DefendantCount()
+    m.fit(population.offenders, seed=3, **FAST)
+    return m
+
+
+def test_case_level_model_fits_saves_loads_predicts(fitted_case, population, tmp_path):
+    m = fitted_case
+    cases = case_rows(population.offenders)
+    assert len(m.design.rows) == len(cases)
+    assert {"count_intercept", "count_year_effect", "count_chain"} <= set(m.idata["posterior"].data_vars)
+    pred = m.predict(cases.head(20), seed=1)
+    assert pred.shape == (2, 100, 20) and float(pred.min()) >= 1
+    # the fitted mean group size is close to the observed one (about 1.3 here)
+    assert abs(float(m.predict(cases).mean()) - cases["n_defendants"].mean()) < 0.15
+    path = m.save(tmp_path / "count.nc")
+    again = DefendantCount.load(path)
+    xr.testing.assert_allclose(again.predict(cases.head(20), seed=1), pred)
+    # a new year beyond the fitted ones follows the walk
+    future = cases.head(5).assign(year=2019)
+    assert np.isfinite(again.predict(future, seed=2).values).all()
+    assert "prior" in again.idata.children and "posterior_predictive" in again.idata.children
+
+
+def test_year_level_model_with_drift(population):
+    yearly = year_rows(population.offenders)[["year", "cases"]]
+    m = CaseCount()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        m.fit(yearly, seed=4, **FAST)
+    assert "cases_year_drift" in m.idata["posterior"]
+    drift = float(m.idata["posterior"]["cases_year_drift"].mean())
+    assert 0.1 < drift < 0.6, drift  # cases rise about 37% a year in cai2017
+    future = pd.DataFrame({"year": [2017, 2018], "cases": [0, 0]})
+    pred = m.predict(future)
+    assert float(pred.isel(row=1).median()) > float(pred.isel(row=0).median())
+
+
+def test_fit_overrides_do_not_stick(population):
+    m = ProbationModel()
+    defaults = dict(m.sampler)
+    m.fit(population.offenders, seed=1, **FAST)
+    assert m.sampler == defaults
+    assert m.idata["posterior"].sizes["draw"] == 100
+
+
+def test_prior_predictive_keeps_the_fitted_design(fitted, population):
+    m = fitted["sentence"]
+    before = m.design
+    small = population.offenders[population.offenders["year"] <= 2014]
+    out = m.sample_prior_predictive(small, draws=20, seed=0)
+    assert m.design is before
+    assert out.sizes["row"] < len(before.rows)
+
+
+def test_fine_model_priors_unchanged_by_build(population):
+    m = FineModel()
+    before = {k: v.to_dict() for k, v in m.priors.items()}
+    m.build(population.offenders)
+    assert {k: v.to_dict() for k, v in m.priors.items()} == before
+    free = {v.name for v in m.model.free_RVs}
+    assert "fine_amount_intercept" in free and "fine_any_intercept" in free
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"draws": -5}, "'draws' must be a positive integer"),
+        ({"chains": 0}, "'chains' must be a positive integer"),
+        ({"target_accept": 1.5}, r"'target_accept' must be in \(0, 1\)"),
+        ({"adaptation": "full"}, "unknown adaptation 'full'"),
+        ({"sampler": "stan"}, "unknown sampler 'stan'"),
+        ({"drws": 10}, "did you mean 'draws'"),
+    ],
+)
+def test_bad_sampler_settings(settings, match):
+    with pytest.raises(ModelConfigError, match=match):
+        SentenceModel(sampler=settings)
+
+
+def test_bad_seed(population):
+    with pytest.raises(ModelConfigError, match="seed must be a non-negative integer"):
+        ProbationModel().fit(population.offenders, seed=-1, **FAST)

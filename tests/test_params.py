@@ -1,0 +1,143 @@
+"""The one parameterisation: prior draw -> Scenario -> population whose truth is the draw, and
+Scenario -> truth -> Scenario as the identity on the outcome parameters (hypothesis)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccmodels import params
+from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from ccmodels.simulate import Scenario, simulate
+
+N_PRIOR = 60
+CASES = {
+    "sentence": (SentenceModel, {}),
+    "sentence_t_drift": (SentenceModel, {"likelihood": "student_t", "year_drift": True}),
+    "probation": (ProbationModel, {}),
+    "fine": (FineModel, {"year_drift": True}),
+}
+
+
+@pytest.fixture(scope="module")
+def base():
+    return Scenario.default()
+
+
+@pytest.fixture(scope="module")
+def priors(base):
+    pop = simulate(base, 3)
+    out = {}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*do not vary in the.*")
+        for key, (cls, effects) in CASES.items():
+            m = cls(effects=effects)
+            out[key] = (m, m.prior(pop.offenders, draws=N_PRIOR, seed=11))
+    return out
+
+
+def _declared(m, prior):
+    return params.model_parameters(m.model_type, params.coords_of(prior), m.options())
+
+
+@pytest.mark.parametrize("key", list(CASES))
+def test_graph_creates_exactly_the_declared_parameters(priors, key):
+    m, prior = priors[key]
+    declared = {p.name: p.dims for p in _declared(m, prior)}
+    made = {
+        str(v): tuple(d for d in prior[v].dims if d not in ("chain", "draw"))
+        for v in prior.data_vars
+        if not str(v).endswith(params.AUXILIARY) and "sparse_z" not in str(v)
+    }
+    assert made == declared
+
+
+@pytest.mark.parametrize("key", list(CASES))
+@given(i=st.integers(0, N_PRIOR - 1), seed=st.integers(0, 2**20))
+def test_prior_draw_to_scenario_to_truth_is_the_draw(priors, base, key, i, seed):
+    m, prior = priors[key]
+    names = [p.name for p in _declared(m, prior)]
+    draw = prior[names].isel(chain=0, draw=i, drop=True)
+    sc = params.scenario_from_draw(draw, base)
+    pop = simulate(sc, seed)
+    truth = params.on_coords(pop.truth, params.coords_of(prior))
+    for name in names:
+        np.testing.assert_allclose(truth[name].values, draw[name].values, atol=1e-9, err_msg=name)
+
+
+OUTCOME = ("term", "prob", "fine_any", "fine_amount")
+
+
+@given(
+    slope=st.floats(-0.3, 0.3),
+    shift=st.floats(-1.0, 1.0),
+    art=st.floats(-0.5, 0.5),
+    seed=st.integers(0, 2**20),
+)
+def test_scenario_to_truth_to_scenario_is_identity(base, slope, shift, art, seed):
+    sc = base.replace(
+        sentence={"year_slope": slope, "intercept": base.sentence.intercept + shift},
+        probation={"article": {"286": art}},
+        fine={"amount": {"year_dev": [0.0, art, 0.0, -art, 0.1]}},
+    )
+    pop = simulate(sc, seed)
+    keep = [v for v in pop.truth.data_vars if str(v).startswith(OUTCOME) or v == "term_nu"]
+    back = params.scenario_from_draw(pop.truth[keep], sc)
+    pop2 = simulate(back, seed)
+    xr.testing.assert_allclose(pop2.truth[keep], pop.truth[keep], atol=1e-12)
+    for col in ("term_months", "probation", "probation_months", "fine_yuan", "sentence_type"):
+        a, b = pop.offenders[col], pop2.offenders[col]
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-9, err_msg=col)
+        else:
+            assert (a.astype(str) == b.astype(str)).all(), col
+
+
+def test_linear_predictor_as_matrix_equals_the_predictor(priors):
+    m, prior = priors["sentence"]
+    pop = simulate(Scenario.default(), 5)
+    coords = params.coords_of(prior)
+    x = params.linear_data(pop.offenders, coords)
+    st_ = prior.isel(chain=0).transpose("draw", ...)
+    values = {str(k): np.asarray(v.values) for k, v in st_.data_vars.items()}
+    eta = params.linear(values, "term", x)
+    theta = np.concatenate(
+        [values[n].reshape(N_PRIOR, -1) for n in params.stack_names("term", x)], axis=1
+    )
+    np.testing.assert_allclose(theta @ x.matrix(coords).T, eta, atol=1e-10)
+
+
+def test_year_walk_continues_with_drift_out_of_sample():
+    rng = np.random.default_rng(0)
+    s = 4000
+    v = {
+        "p_year_effect": np.zeros((s, 3)),
+        "p_sigma_year": np.full(s, 0.1),
+        "p_year_drift": np.full(s, 0.5),
+    }
+    out = params.extend(v, "p", {"year": [2012, 2013, 2014]}, {"year": list(range(2010, 2018))}, rng)
+    eff = out["p_year_effect"]
+    assert eff.shape == (s, 8)
+    np.testing.assert_allclose(eff[:, 2:5], 0.0)
+    # forward: mean drift * k, sd sigma * sqrt(k); backward likewise with the sign flipped
+    for k, col in ((1, 5), (3, 7), (-2, 0)):
+        se = 0.1 * np.sqrt(abs(k)) / np.sqrt(s)
+        assert abs(eff[:, col].mean() - 0.5 * k) < 4 * se
+        assert abs(eff[:, col].std() - 0.1 * np.sqrt(abs(k))) < 0.01
+
+
+def test_scenario_draws_from_a_prior_group(priors, base):
+    m, prior = priors["probation"]
+    tree = xr.DataTree.from_dict({"prior": prior})
+    scs = params.scenario_draws(tree, 3, seed=1, base=base, group="prior")
+    assert len(scs) == 3
+    assert len({s.probation.intercept for s in scs}) == 3
+    again = params.scenario_draws(tree, 3, seed=1, base=base, group="prior")
+    assert [s.probation.intercept for s in again] == [s.probation.intercept for s in scs]
+    with pytest.raises(ValueError, match="no 'posterior' group"):
+        params.scenario_draws(tree, 3, seed=1, base=base)
