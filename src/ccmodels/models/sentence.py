@@ -203,16 +203,16 @@ class SentenceModel(Model):
         idata = self._require_fit()
         if "log_likelihood" in idata.children:
             return idata
-        if self.model is None:
-            self.build(fitted_rows(idata))
         if self.student_t:
             idata["log_likelihood"] = xr.DataTree(self._student_t_pointwise())
             return idata
-        model = self.model
-        assert model is not None
+        # a model of its own, so that the per-case tensor belongs to it (not to whichever
+        # model was built last on this object)
+        model, _ = self._build(fitted_rows(idata))
+        ll_tensor = self._ll_tensor
         rvs = list(model.free_RVs)
         inputs = [rv.type(name=rv.name) for rv in rvs]
-        out_t = graph_replace(self._ll_tensor, dict(zip(rvs, inputs, strict=True)), strict=False)
+        out_t = graph_replace(ll_tensor, dict(zip(rvs, inputs, strict=True)), strict=False)
         fn = pytensor.function(inputs, out_t, on_unused_input="ignore")
         post = idata["posterior"].to_dataset()
         n_c, n_d = post.sizes["chain"], post.sizes["draw"]

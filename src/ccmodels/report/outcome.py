@@ -9,10 +9,7 @@ the likelihood, the trend figures and the predictive-check statistics) defined i
 
 from __future__ import annotations
 
-import logging
-import warnings
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,8 +42,6 @@ __all__ = [
     "trend_table",
 ]
 
-PRIOR_DRAWS = 200
-MAX_PPC_DRAWS = 400
 N_LINES = 40
 TrendFn = Callable[[FitContext], tuple[list[Block], dict[str, Any]]]
 CheckFn = Callable[[FitContext, pd.DataFrame, xr.Dataset, str], tuple[list[Block], dict[str, Any]]]
@@ -137,31 +132,16 @@ def by_chain(values: np.ndarray, rows: pd.DataFrame) -> tuple[list[str], np.ndar
 
 
 # ---------------------------------------------------------------------- the builder
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence PyMC's "Sampling: [...]" log line and its warnings about the prior draws."""
-    log = logging.getLogger("pymc")
-    level = log.level
-    log.setLevel(logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        log.setLevel(level)
-
-
 def _predictive(ctx: FitContext, what: str) -> tuple[pd.DataFrame, xr.Dataset]:
-    with _quiet():
-        if what == "prior":
-            fresh = type(ctx.model).from_config(ctx.config)
-            rep = fresh.sample_prior_predictive(ctx.rows, draws=PRIOR_DRAWS, seed=ctx.seed)
-            assert fresh.design is not None
-            return fresh.design.rows, rep
-        post = ctx.idata["posterior"]
-        n = int(post.sizes["chain"] * post.sizes["draw"])
-        rep = ctx.model.sample_posterior_predictive(seed=ctx.seed, thin=max(1, n // MAX_PPC_DRAWS))
-        return ctx.rows, rep
+    """The fit file's own prior or posterior predictive replicates (dims sample, row), made at
+    fit time on the fitted rows: the report samples nothing."""
+    group = f"{what}_predictive"
+    if group not in ctx.idata.children:
+        raise ValueError(
+            f"the {ctx.model_type} fit has no {group!r} group: it was not made by "
+            "ccmodels' fit(); refit"
+        )
+    return ctx.rows, ctx.idata[group].to_dataset()
 
 
 def _check_section(ctx: FitContext, spec: OutcomeSpec, what: str) -> tuple[Section, Any]:
