@@ -99,7 +99,7 @@ def test_scenario_to_truth_to_scenario_is_identity(base, slope, shift, art, seed
 
 
 def test_linear_predictor_as_matrix_equals_the_predictor(priors):
-    m, prior = priors["sentence"]
+    _m, prior = priors["sentence"]
     pop = simulate(Scenario.default(), 5)
     coords = params.coords_of(prior)
     x = params.linear_data(pop.offenders, coords)
@@ -120,7 +120,9 @@ def test_year_walk_continues_with_drift_out_of_sample():
         "p_sigma_year": np.full(s, 0.1),
         "p_year_drift": np.full(s, 0.5),
     }
-    out = params.extend(v, "p", {"year": [2012, 2013, 2014]}, {"year": list(range(2010, 2018))}, rng)
+    out = params.extend(
+        v, "p", {"year": [2012, 2013, 2014]}, {"year": list(range(2010, 2018))}, rng
+    )
     eff = out["p_year_effect"]
     assert eff.shape == (s, 8)
     np.testing.assert_allclose(eff[:, 2:5], 0.0)
@@ -132,7 +134,7 @@ def test_year_walk_continues_with_drift_out_of_sample():
 
 
 def test_scenario_draws_from_a_prior_group(priors, base):
-    m, prior = priors["probation"]
+    _m, prior = priors["probation"]
     tree = xr.DataTree.from_dict({"prior": prior})
     scs = params.scenario_draws(tree, 3, seed=1, base=base, group="prior")
     assert len(scs) == 3

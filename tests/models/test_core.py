@@ -87,7 +87,9 @@ class CaseCount(DefendantCount):
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
         d = self.new_design(new_data)
-        return self._as_draws(np.exp(self.eta("cases", self.draws(), d, np.random.default_rng(seed))), "cases")
+        return self._as_draws(
+            np.exp(self.eta("cases", self.draws(), d, np.random.default_rng(seed))), "cases"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +103,9 @@ def test_case_level_model_fits_saves_loads_predicts(fitted_case, population, tmp
     m = fitted_case
     cases = case_rows(population.offenders)
     assert len(m.design.rows) == len(cases)
-    assert {"count_intercept", "count_year_effect", "count_chain"} <= set(m.idata["posterior"].data_vars)
+    assert {"count_intercept", "count_year_effect", "count_chain"} <= set(
+        m.idata["posterior"].data_vars
+    )
     pred = m.predict(cases.head(20), seed=1)
     assert pred.shape == (2, 100, 20) and float(pred.min()) >= 1
     # the fitted mean group size is close to the observed one (about 1.3 here)

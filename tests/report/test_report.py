@@ -9,6 +9,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import subprocess
+import sys
 import warnings
 from html import unescape
 from html.parser import HTMLParser
@@ -60,13 +63,13 @@ def offenders() -> Any:
 
 @pytest.fixture(scope="session")
 def fits(offenders: Any) -> list[Any]:
-    """Three tiny fits; probation without its log-likelihood, so the report computes it."""
+    """Three tiny fits with their pointwise log-likelihood."""
     out = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for cls, loo in ((SentenceModel, True), (ProbationModel, False), (FineModel, True)):
+        for cls in (SentenceModel, ProbationModel, FineModel):
             m = cls()
-            m.fit(offenders, loo=loo, **TINY)
+            m.fit(offenders, loo=True, **TINY)
             out.append(m)
     return out
 
@@ -79,7 +82,6 @@ def saved(fits: list[Any], tmp_path_factory: pytest.TempPathFactory) -> list[Pat
 
 @pytest.fixture(scope="session")
 def report(fits: list[Any], saved: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Any:
-    # `saved` first: the files are written before the report adds a log-likelihood
     return build(fits, tmp_path_factory.mktemp("live") / "report")
 
 
@@ -355,3 +357,56 @@ def test_multi_part_log_likelihood_is_summed_per_row() -> None:
     np.testing.assert_allclose(total.sel(row=1), a[..., 1] + b[..., 0])
     np.testing.assert_allclose(total.sel(row=2), b[..., 1])
     np.testing.assert_allclose(total.sel(row=3), a[..., 2])
+
+
+def test_fit_without_log_likelihood_gets_the_remedy(fits: list[Any], tmp_path: Path) -> None:
+    tree = fits[1].idata.drop_nodes("log_likelihood")
+    res = build([tree], tmp_path / "report")
+    loo = res.summary["models"][0]["loo"]
+    assert "without its pointwise log-likelihood" in loo["error"]
+    assert "log_likelihood" not in fits[1].idata["posterior"].to_dataset().data_vars
+    html = res.index_html.read_text(encoding="utf-8")
+    assert "refit with loo=True" in html
+
+
+def test_methods_paragraph_names_the_likelihood_fitted() -> None:
+    from ccmodels.report.sentence import NORMAL, STUDENT_T, likelihood
+
+    assert likelihood({"effects": {"likelihood": "student_t"}}) == STUDENT_T
+    assert likelihood({"effects": {"likelihood": "normal"}}) == NORMAL
+    assert "Student-t" in STUDENT_T and "Student-t" not in NORMAL
+
+
+NO_PYMC = """
+import json, sys
+sys.modules["pymc"] = None  # importing pymc now raises ImportError
+try:
+    import pymc  # noqa: F401
+except ImportError:
+    pass
+else:
+    raise SystemExit("pymc is importable")
+from ccmodels.report import build
+res = build(json.loads(sys.argv[1]), sys.argv[2])
+assert "pymc" not in {m.split(".")[0] for m in sys.modules if sys.modules[m] is not None}
+print("built", res.summary_json)
+"""
+
+
+def test_report_needs_no_pymc(report: ReportResult, saved: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    env = dict(os.environ, MPLBACKEND="Agg")
+    run = subprocess.run(
+        [sys.executable, "-c", NO_PYMC, json.dumps([str(p) for p in saved]), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    a, b = strict_json(report.summary_json), strict_json(out / "summary.json")
+    a.pop("created"), b.pop("created")
+    assert a == b
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
+        p.name for p in report.figures
+    )

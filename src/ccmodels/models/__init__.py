@@ -3,22 +3,15 @@
 Each model: ``fit(data)`` returns an ``xarray.DataTree``; ``save``/``load`` NetCDF;
 ``predict(new_data)``; prior and posterior predictive replicates; researcher-facing summaries.
 Specs (TOML, see ``models/*.toml``) hold effects, priors and sampler settings.
+
+Names are imported on first use, so that the parts that need no PyMC (fit files:
+:mod:`ccmodels.models.persistence`) can be used without it.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
-from pathlib import Path
+from importlib import import_module
 from typing import Any
-
-import xarray as xr
-
-from ccmodels.models.base import FitFileError, ModelConfigError, OutcomeModel
-from ccmodels.models.fine import FineModel
-from ccmodels.models.probation import ProbationModel
-from ccmodels.models.sentence import SentenceModel
-from ccmodels.util import did_you_mean
 
 __all__ = [
     "MODELS",
@@ -33,52 +26,25 @@ __all__ = [
     "read_spec",
 ]
 
-MODELS: dict[str, type[OutcomeModel]] = {
-    "sentence": SentenceModel,
-    "probation": ProbationModel,
-    "fine": FineModel,
+_WHERE = {
+    "MODELS": "registry",
+    "from_spec": "registry",
+    "load_fit": "registry",
+    "read_spec": "registry",
+    "FineModel": "fine",
+    "ProbationModel": "probation",
+    "SentenceModel": "sentence",
+    "OutcomeModel": "base",
+    "ModelConfigError": "config",
+    "FitFileError": "persistence",
 }
-_SPEC_KEYS = ("model", "description", "effects", "priors", "sampler")
 
 
-def read_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a model spec TOML (keys: model, description, effects, priors, sampler)."""
-    p = Path(path)
-    if not p.exists():
-        raise ModelConfigError(f"{p}: no such model spec")
-    try:
-        spec = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ModelConfigError(f"{p}: not valid TOML: {exc}") from None
-    for k in spec:
-        if k not in _SPEC_KEYS:
-            raise ModelConfigError(
-                f"{p}: unknown key {k!r}{did_you_mean(k, _SPEC_KEYS)}; "
-                f"allowed: {', '.join(_SPEC_KEYS)}"
-            )
-    if spec.get("model") not in MODELS:
-        raise ModelConfigError(
-            f"{p}: 'model' must be one of {', '.join(MODELS)}, got {spec.get('model')!r}"
-        )
-    return spec
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"ccmodels.models.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'ccmodels.models' has no attribute {name!r}")
 
 
-def from_spec(path: str | os.PathLike[str]) -> OutcomeModel:
-    """Build an (unfitted) model from a spec file."""
-    spec = read_spec(path)
-    try:
-        return MODELS[spec["model"]](spec.get("priors"), spec.get("effects"), spec.get("sampler"))
-    except ModelConfigError as exc:
-        raise ModelConfigError(f"{path}: {exc}") from None
-
-
-def load_fit(path: str | os.PathLike[str]) -> OutcomeModel:
-    """Load a saved fit with the class its file names."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{p}: no such fit file")
-    with xr.open_datatree(p, engine="h5netcdf") as f:
-        kind = f.attrs.get("model_type")
-    if kind not in MODELS:
-        raise FitFileError(f"{p}: not a ccmodels fit (model_type {kind!r})")
-    return MODELS[kind].load(p)
+def __dir__() -> list[str]:
+    return sorted(__all__)

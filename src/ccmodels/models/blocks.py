@@ -33,7 +33,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc_extras.prior import Prior
 
-__all__ = ["Centring", "predictor_values"]
+__all__ = ["Centring", "linear_priors", "predictor_values"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,23 @@ class Centring:
     chain: bool = False
     article: bool | np.ndarray = False
     drift: bool = False
+
+
+def linear_priors(
+    intercept: Prior, sigma_year: float = 0.3, drift: float = 0.3
+) -> dict[str, Prior]:
+    """The default priors of one linear predictor's blocks: the intercept given, a year walk
+    whose steps have scale ``HalfNormal(sigma_year)`` and mean ``Normal(0, drift)`` (with
+    ``effects.year_drift = true``), pooling scales ``HalfNormal(0.5)`` for chains and
+    articles, and ``Normal(0, 1)`` trait coefficients."""
+    return {
+        "intercept": intercept,
+        "sigma_year": Prior("HalfNormal", sigma=sigma_year),
+        "year_drift": Prior("Normal", mu=0.0, sigma=drift),
+        "sigma_chain": Prior("HalfNormal", sigma=0.5),
+        "sigma_article": Prior("HalfNormal", sigma=0.5),
+        "beta": Prior("Normal", mu=0.0, sigma=1.0),
+    }
 
 
 def _var(priors: Mapping[str, Prior], key: str, name: str, dims: Any = None) -> Any:

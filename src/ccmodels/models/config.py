@@ -8,13 +8,12 @@ sampler settings are kept apart from both. Every unknown key is an error naming 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pymc_extras.prior import Prior
 
+from ccmodels.models.persistence import FitFileError, config_id
 from ccmodels.util import did_you_mean
 
 __all__ = [
@@ -44,10 +43,6 @@ DEFAULT_SAMPLER: dict[str, Any] = {
 
 class ModelConfigError(ValueError):
     """A model spec or config is invalid (unknown keys, bad priors, bad sampler settings)."""
-
-
-class FitFileError(ValueError):
-    """A saved fit cannot be loaded by this model or this version of ccmodels."""
 
 
 def check_keys(given: Iterable[str], allowed: Sequence[str], what: str, where: str = "") -> None:
@@ -111,13 +106,3 @@ def merge_sampler(defaults: Mapping[str, Any], user: Mapping[str, Any] | None) -
             f"unknown adaptation {s['adaptation']!r}; allowed: {', '.join(ADAPTATIONS)}"
         )
     return s
-
-
-def config_id(config: Mapping[str, Any]) -> str:
-    """Hash of the model-defining part of a config (model type, priors and effects)."""
-    key = json.dumps(
-        {"model": config["model"], "priors": config["priors"], "effects": config["effects"]},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -46,15 +46,10 @@ class FineModel(Model):
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
-        return {
-            "intercept": Prior("Normal", mu=0.0, sigma=1.5),
+        return blocks.linear_priors(
+            Prior("Normal", mu=0.0, sigma=1.5), sigma_year=0.5, drift=0.5
+        ) | {
             "amount_intercept": Prior("Normal", mu=9.0, sigma=2.0),
-            "sigma_year": Prior("HalfNormal", sigma=0.5),
-            # mean step of the year walk (effects.year_drift = true)
-            "year_drift": Prior("Normal", mu=0.0, sigma=0.5),
-            "sigma_chain": Prior("HalfNormal", sigma=0.5),
-            "sigma_article": Prior("HalfNormal", sigma=0.5),
-            "beta": Prior("Normal", mu=0.0, sigma=1.0),
             "sigma": Prior("HalfNormal", sigma=1.5),
         }
 
@@ -170,6 +165,13 @@ class FineModel(Model):
         return {"fine_yuan": np.where(fined, amount, 0.0), "fined": fined.astype(float)}
 
     # ------------------------------------------------------------------ summaries
+    def derived(self) -> dict[str, pd.DataFrame]:
+        """Mean fine and share fined by year."""
+        return {
+            "mean_fine_by_year": self.mean_fine_by("year"),
+            "fine_probability_by_year": self.fine_probability_by("year"),
+        }
+
     def mean_fine_by(self, by: str = "year", prob: float = 0.95) -> pd.DataFrame:
         """Posterior of the mean fine (yuan, zeros included) of the fitted offenders, by year,
         value chain or a column, with the observed mean."""

@@ -8,9 +8,11 @@ not hash to its id. Nothing here needs PyMC: the report reads fits through this 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,13 @@ import pandas as pd
 import xarray as xr
 
 from ccmodels import __version__, params
-from ccmodels.models.config import FitFileError, config_id
 
 __all__ = [
+    "FitFileError",
     "check_fit",
+    "config_id",
     "dataset_to_frame",
+    "derived_table",
     "fitted_rows",
     "frame_to_dataset",
     "read_fit",
@@ -31,6 +35,20 @@ __all__ = [
 ]
 
 REQUIRED_ATTRS = ("model_type", "ccmodels_version", "config_json", "id")
+
+
+class FitFileError(ValueError):
+    """A saved fit cannot be loaded by this model or this version of ccmodels."""
+
+
+def config_id(config: Mapping[str, Any]) -> str:
+    """Hash of the model-defining part of a config (model type, priors and effects)."""
+    key = json.dumps(
+        {"model": config["model"], "priors": config["priors"], "effects": config["effects"]},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def save_fit(idata: xr.DataTree, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
@@ -139,3 +157,24 @@ def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
 def fitted_rows(idata: xr.DataTree) -> pd.DataFrame:
     """The rows a fit was made on (its ``fit_data`` group) as a DataFrame."""
     return dataset_to_frame(idata["fit_data"].to_dataset())
+
+
+def derived_tables(tables: Mapping[str, pd.DataFrame]) -> xr.DataTree:
+    """Derived tables (indexed DataFrames) as the ``derived`` group of a fit, one child each."""
+    return xr.DataTree.from_dict(
+        {name: xr.Dataset.from_dataframe(df) for name, df in tables.items()}
+    )
+
+
+def derived_table(idata: xr.DataTree, name: str) -> pd.DataFrame:
+    """One of a fit's derived tables (see the model's ``derived``), as an indexed DataFrame."""
+    if "derived" not in idata.children or name not in idata["derived"].children:
+        have = list(idata["derived"].children) if "derived" in idata.children else []
+        raise FitFileError(
+            f"the fit has no derived table {name!r} (it has: {', '.join(have) or 'none'}); "
+            "refit with this version of ccmodels"
+        )
+    df = idata["derived"][name].to_dataset().to_dataframe()
+    if df.index.dtype.kind in "US" or df.index.dtype == object:
+        df.index = df.index.astype(str)
+    return df

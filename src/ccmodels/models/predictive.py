@@ -42,6 +42,7 @@ class Predictive:
     """Draws and predictions of a fitted model (a part of :class:`~ccmodels.models.base.Model`)."""
 
     model_type: ClassVar[str]
+    description: ClassVar[str]
     effects: dict[str, Any]
     idata: xr.DataTree | None
     design: Design | None
@@ -90,6 +91,7 @@ class Predictive:
             seed=seed,
             id=self.id,
             sampler=s["sampler"],
+            description=self.description,
         )
         self.idata = idata
         with warnings.catch_warnings():
@@ -107,15 +109,15 @@ class Predictive:
         pri = self.simulate_outcomes(self._as_draws_of(prior, self.design.coords), self.design, rng)
         idata["prior_predictive"] = xr.DataTree(_sample_row(pri))
         idata["posterior_predictive"] = xr.DataTree(self.sample_posterior_predictive(seed, thin))
-        idata["derived"] = xr.DataTree(self.derived())
+        idata["derived"] = persistence.derived_tables(self.derived())
         if loo:
             self.compute_log_likelihood()
         return idata
 
-    def derived(self) -> xr.Dataset:
+    def derived(self) -> dict[str, pd.DataFrame]:
         """The derived tables a report shows (by year, value chain, ...), computed at fit time
         so that a fit file stands alone (hook; default none)."""
-        return xr.Dataset()
+        return {}
 
     # ------------------------------------------------------------------ draws and prediction
     def fitted_coords(self) -> dict[str, list[Any]]:

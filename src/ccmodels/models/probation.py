@@ -25,6 +25,7 @@ from scipy.special import expit
 from ccmodels import law
 from ccmodels import params as P
 from ccmodels.data.schema import TRAITS
+from ccmodels.models import blocks
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design
 from ccmodels.models.summaries import group_summary, interval
@@ -49,14 +50,9 @@ class ProbationModel(Model):
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
-        return {
-            "intercept": Prior("Normal", mu=0.0, sigma=1.5),
-            "sigma_year": Prior("HalfNormal", sigma=0.3),
-            # mean step of the year walk (effects.year_drift = true)
-            "year_drift": Prior("Normal", mu=0.0, sigma=0.3),
-            "sigma_chain": Prior("HalfNormal", sigma=0.5),
-            "sigma_article": Prior("HalfNormal", sigma=0.5),
-            "beta": Prior("Normal", mu=0.0, sigma=1.0),
+        return blocks.linear_priors(
+            Prior("Normal", mu=0.0, sigma=1.5), sigma_year=0.3, drift=0.3
+        ) | {
             "log_term": Prior("Normal", mu=0.0, sigma=1.0),
         }
 
@@ -124,6 +120,11 @@ class ProbationModel(Model):
         return {"probation": (rng.random(p.shape) < p).astype(float)}
 
     # ------------------------------------------------------------------ summaries
+    def derived(self) -> dict[str, pd.DataFrame]:
+        """Probation rate by year and by value chain, and the traits' marginal effects."""
+        out = {f"probability_by_{by}": self.probability_by(by) for by in ("year", "value_chain")}
+        return out | {"marginal_effects": self.marginal_effects()}
+
     def probability_by(self, by: str = "year", prob: float = 0.95) -> pd.DataFrame:
         """Posterior of the probation rate among the fitted (eligible) offenders, by year,
         value chain, a trait column or ``"all"``, with the observed rate."""
@@ -156,7 +157,8 @@ class ProbationModel(Model):
                     "n_with_trait": int(d.rows[t].sum()),
                 }
             )
-        return pd.DataFrame(out).set_index("trait")
+        cols = ["trait", "ame", "lower", "upper", "p_positive", "n_with_trait"]
+        return pd.DataFrame(out, columns=cols).set_index("trait")
 
     def _design(self) -> Design:
         if self.design is None:

@@ -42,6 +42,7 @@ from pytensor.graph.replace import graph_replace
 from scipy.special import ndtr
 
 from ccmodels import law
+from ccmodels.models import blocks
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.config import ModelConfigError
 from ccmodels.models.design import Design
@@ -99,14 +100,9 @@ class SentenceModel(Model):
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
-        return {
-            "intercept": Prior("Normal", mu=3.0, sigma=1.5),
-            "sigma_year": Prior("HalfNormal", sigma=0.3),
-            # mean step of the year walk (effects.year_drift = true)
-            "year_drift": Prior("Normal", mu=0.0, sigma=0.3),
-            "sigma_chain": Prior("HalfNormal", sigma=0.5),
-            "sigma_article": Prior("HalfNormal", sigma=0.5),
-            "beta": Prior("Normal", mu=0.0, sigma=1.0),
+        return blocks.linear_priors(
+            Prior("Normal", mu=3.0, sigma=1.5), sigma_year=0.3, drift=0.3
+        ) | {
             "sigma": Prior("HalfNormal", sigma=1.0),
             "sigma_case": Prior("HalfNormal", sigma=0.5),
             # Student-t degrees of freedom (used with likelihood = "student_t"): the usual
@@ -330,6 +326,10 @@ class SentenceModel(Model):
         return {"term_months": np.clip(np.exp(z), lo, hi)}
 
     # ------------------------------------------------------------------ summaries
+    def derived(self) -> dict[str, pd.DataFrame]:
+        """Mean term by year and by value chain (see :meth:`mean_term_by`)."""
+        return {f"mean_term_by_{by}": self.mean_term_by(by) for by in ("year", "value_chain")}
+
     def mean_term_by(
         self, by: str = "year", params: Draws | None = None, hdi: float = 0.95
     ) -> pd.DataFrame:

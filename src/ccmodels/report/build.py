@@ -20,15 +20,15 @@ import numpy as np
 import xarray as xr
 
 from ccmodels import __version__
-from ccmodels.models import MODELS, OutcomeModel, load_fit
-from ccmodels.models.config import FitFileError
+from ccmodels.models.persistence import check_fit, read_fit
 from ccmodels.report.core import BUILDERS, FitContext, ModelReport, source_name
 from ccmodels.report.diagnostics import THRESHOLDS
 from ccmodels.report.html import render
 
 __all__ = ["ReportResult", "build"]
 
-FitLike = OutcomeModel | xr.DataTree | str | os.PathLike[str]
+#: a fitted model (anything with a fitted ``idata``), its DataTree, or a fit file
+FitLike = Any
 ENV_PACKAGES = ("ccmodels", "pymc", "nutpie", "arviz", "arviz-stats", "arviz-plots", "matplotlib")
 
 
@@ -106,10 +106,11 @@ def build(
     Notes
     -----
     The report is written to a temporary sibling directory that is renamed to ``out_dir`` at
-    the end, so an error leaves nothing partial behind. A fit without a log-likelihood gets it
-    computed for the LOO section (this adds the group to a live model's DataTree). Predictive
-    replicates use the fit's seed, so a report rebuilt from the saved files has the same
-    numbers as one built from the live fits.
+    the end, so an error leaves nothing partial behind. A fit without a log-likelihood has LOO
+    left out: its LOO section says so, with the remedy (fit with ``loo=True``). The report
+    reads only the fit (posterior, sample stats, its prior and predictive replicates and the
+    derived tables made at fit time): it samples and refits nothing and needs no PyMC, so a
+    report rebuilt from the saved files has the same numbers as one built from the live fits.
 
     Examples
     --------
@@ -158,37 +159,32 @@ def build(
 
 # ---------------------------------------------------------------------- inputs
 def _as_list(fits: FitLike | Sequence[FitLike]) -> list[FitLike]:
-    if isinstance(fits, (str, os.PathLike, OutcomeModel, xr.DataTree)):
-        return [fits]
-    return list(fits)
+    if isinstance(fits, (str, os.PathLike, xr.DataTree)) or hasattr(fits, "idata"):
+        return [fits]  # type: ignore[list-item]
+    return list(fits)  # type: ignore[arg-type]
 
 
-def _model_of(item: FitLike) -> tuple[OutcomeModel, str]:
-    if isinstance(item, OutcomeModel):
-        if item.idata is None:
-            raise ValueError(
-                f"the {item.model_type} model is not fitted: call fit() or load() first"
-            )
-        return item, source_name(None)
+def _tree_of(item: FitLike) -> tuple[xr.DataTree, str]:
+    """The checked DataTree of a fitted model, a DataTree or a fit file."""
     if isinstance(item, xr.DataTree):
-        return _from_datatree(item), "DataTree given"
-    p = Path(item)
-    return load_fit(p), str(p)
-
-
-def _from_datatree(dt: xr.DataTree) -> OutcomeModel:
-    kind = dt.attrs.get("model_type")
-    if kind not in MODELS:
-        raise FitFileError(f"not a ccmodels fit (model_type {kind!r}); known: {list(MODELS)}")
-    return MODELS[kind].from_datatree(dt, "DataTree given")
+        check_fit(item, "DataTree given")
+        return item, "DataTree given"
+    if isinstance(item, (str, os.PathLike)):
+        return read_fit(item), str(Path(item))
+    idata = getattr(item, "idata", None)
+    if not isinstance(idata, xr.DataTree):
+        kind = getattr(item, "model_type", type(item).__name__)
+        raise ValueError(f"the {kind} model is not fitted: call fit() or load() first")
+    check_fit(idata, "fitted model")
+    return idata, source_name(None)
 
 
 def _contexts(items: Iterable[FitLike]) -> list[FitContext]:
     out: list[FitContext] = []
     seen: dict[str, int] = {}
     for item in items:
-        model, source = _model_of(item)
-        kind = str(model._require_fit().attrs.get("model_type", model.model_type))
+        tree, source = _tree_of(item)
+        kind = str(tree.attrs["model_type"])
         if kind not in BUILDERS:
             raise ValueError(
                 f"no report builder for model type {kind!r} ({source}); registered: "
@@ -196,7 +192,7 @@ def _contexts(items: Iterable[FitLike]) -> list[FitContext]:
             )
         seen[kind] = seen.get(kind, 0) + 1
         label = kind if seen[kind] == 1 else f"{kind}-{seen[kind]}"
-        out.append(FitContext(model, label, source))
+        out.append(FitContext(tree, label, source))
     return out
 
 

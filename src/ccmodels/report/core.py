@@ -21,8 +21,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure as MplFigure
 
-from ccmodels.models.base import OutcomeModel
-from ccmodels.models.persistence import fitted_rows
+from ccmodels.models.persistence import derived_table, fitted_rows
 
 __all__ = [
     "BUILDERS",
@@ -119,13 +118,15 @@ class ModelReport:
 
 @dataclass
 class FitContext:
-    """What a section builder gets: the fitted model, its DataTree and the fitted rows.
+    """What a section builder gets: a fit's DataTree (checked) and its fitted rows.
 
-    ``label`` is unique within the report (``sentence``, ``sentence-2``...) and prefixes
-    section ids and figure names. Figures are rendered and closed by :meth:`figure`.
+    Builders read the fit file only (its groups and derived tables, :meth:`table`): nothing is
+    refitted, recomputed with the model or sampled. ``label`` is unique within the report
+    (``sentence``, ``sentence-2``...) and prefixes section ids and figure names. Figures are
+    rendered and closed by :meth:`figure`.
     """
 
-    model: OutcomeModel
+    idata: xr.DataTree
     label: str
     source: str
     rows: pd.DataFrame = field(init=False)
@@ -133,9 +134,14 @@ class FitContext:
     def __post_init__(self) -> None:
         self.rows = fitted_rows(self.idata)
 
+    def table(self, name: str) -> pd.DataFrame:
+        """One of the fit's derived tables (made at fit time)."""
+        return derived_table(self.idata, name)
+
     @property
-    def idata(self) -> xr.DataTree:
-        return self.model._require_fit()
+    def description(self) -> str:
+        """The model's unit of analysis, in words."""
+        return str(self.idata.attrs.get("description", self.model_type))
 
     @property
     def model_type(self) -> str:

@@ -10,28 +10,17 @@ import pandas as pd
 import xarray as xr
 
 from ccmodels import law
-from ccmodels.models import FineModel
 from ccmodels.report import figures as fg
+from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext, Paragraph
-from ccmodels.report.outcome import (
-    N_LINES,
-    OutcomeSpec,
-    by_year,
-    register_outcome,
-    replicate_index,
-    stat_rows,
-    trend_table,
-)
-from ccmodels.report.sections import fixed, frame_json, pct
+from ccmodels.report.sections import fixed, pct
 
 __all__ = ["SPEC", "checks", "trends"]
 
 
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: mean fine and share fined by year."""
-    m = ctx.model
-    assert isinstance(m, FineModel)
-    amt, share = m.mean_fine_by("year"), m.fine_probability_by("year")
+    amt, share = ctx.table("mean_fine_by_year"), ctx.table("fine_probability_by_year")
     blocks: list[Block] = [
         Paragraph(
             "Posterior of the mean fine (yuan, offenders without a fine counted as 0) and of "
@@ -51,7 +40,7 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
             "Posterior mean fine (circles, solid) with its 95% interval (grey band and "
             "whiskers); observed mean fine (open squares, dashed), in yuan.",
         ),
-        trend_table(amt, "year", "Mean fine (yuan, zeros included) by year", fixed(0)),
+        oc.trend_table(amt, "year", "Mean fine (yuan, zeros included) by year", fixed(0)),
         ctx.figure(
             "fined_share_by_year",
             fg.trend(
@@ -65,13 +54,9 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
             "Posterior mean share fined (circles, solid) with its 95% interval; observed share "
             "(open squares, dashed).",
         ),
-        trend_table(share, "year", "Share of offenders fined by year", pct),
+        oc.trend_table(share, "year", "Share of offenders fined by year", pct),
     ]
-    cols = ("n", "mean", "lower", "upper", "observed")
-    est = {
-        "mean_fine_yuan_by_year": frame_json(amt, cols),
-        "fined_share_by_year": frame_json(share, cols),
-    }
+    est = oc.trend_estimates(mean_fine_yuan_by_year=amt, fined_share_by_year=share)
     return blocks, est
 
 
@@ -79,13 +64,11 @@ def checks(
     ctx: FitContext, rows: pd.DataFrame, rep: xr.Dataset, what: str
 ) -> tuple[list[Block], dict[str, Any]]:
     """Predictive-check figures and statistics of replicated fines (prior or posterior)."""
-    y = rows["fine_yuan"].to_numpy(float)
-    r = np.asarray(rep["fine_yuan"].values, float)
-    years = rows["year"].to_numpy(int)
+    y, r, years = oc.observed_replicated(rows, rep, "fine_yuan")
     floor = law.fine_minimum(rows["juvenile"].to_numpy(bool))
-    ys, rep_year = by_year((r > 0).astype(float), years)
-    _, obs_year = by_year((y > 0).astype(float), years)
-    lines = [np.log(r[i][r[i] > 0]) for i in replicate_index(r)]
+    ys, rep_year = oc.by_year((r > 0).astype(float), years)
+    _, obs_year = oc.by_year((y > 0).astype(float), years)
+    lines = [np.log(r[i][r[i] > 0]) for i in oc.replicate_index(r)]
     blocks: list[Block] = [
         ctx.figure(
             f"{what}_ppc_fined_by_year",
@@ -113,7 +96,7 @@ def checks(
                 log_ticks=fg.YUAN_TICKS,
             ),
             f"Distribution of fine amounts ({what} predictive)",
-            f"Histogram of the observed fines (thick black) and of {N_LINES} data sets "
+            f"Histogram of the observed fines (thick black) and of {oc.N_LINES} data sets "
             f"replicated under the {what} (thin grey), fined offenders only, log scale; tick "
             "labels in yuan.",
         ),
@@ -124,7 +107,7 @@ def checks(
             [np.mean(v[v > 0] <= floor[v > 0] * (1 + 1e-9)) if (v > 0).any() else np.nan for v in r]
         )
     pos = y > 0
-    table, out = stat_rows(
+    table, out = oc.stat_rows(
         {
             "share fined": (pos.mean(), (r > 0).mean(1)),
             "mean fine (yuan)": (y.mean(), r.mean(1)),
@@ -145,7 +128,7 @@ def checks(
     return blocks, out
 
 
-SPEC = OutcomeSpec(
+SPEC = oc.OutcomeSpec(
     "Fines (fine model)",
     "fines in yuan",
     "Fines followed a hurdle model: whether a fine was imposed (Bernoulli, logit link; "
@@ -165,4 +148,4 @@ SPEC = OutcomeSpec(
     },
     "Each part's linear predictor",
 )
-register_outcome("fine", SPEC)
+oc.register_outcome("fine", SPEC)

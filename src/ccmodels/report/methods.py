@@ -102,7 +102,7 @@ def methods_section(
         f"We modelled {outcome} with a Bayesian hierarchical model (ccmodels {v['ccmodels']}, "
         f"model '{ctx.model_type}', id {ctx.idata.attrs.get('id', 'unknown')}) fitted to "
         f"{len(rows):,} {unit} in {rows['case_id'].nunique():,} cases judged "
-        f"{years.min()}–{years.max()}; the unit of analysis was {ctx.model.description}. "
+        f"{years.min()}–{years.max()}; the unit of analysis was {ctx.description}. "
         f"{likelihood} {predictor} comprised {effects_text(ctx)}. "
         f"Priors: {prior_text(_ordered(cfg.get('priors', {}), prior_names), prior_names)}. "
         f"We drew {n_chains} chains of {n_draws:,} posterior draws after {tune} tuning steps "

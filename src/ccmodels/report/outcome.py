@@ -24,6 +24,7 @@ from ccmodels.report.sections import (
     convergence_section,
     data_section,
     fmt,
+    frame_json,
     interval,
     loo_section,
     make_table,
@@ -58,6 +59,8 @@ class OutcomeSpec:
     checks: CheckFn
     prior_names: Mapping[str, str] = field(default_factory=dict)  # over methods.PRIOR_NAMES
     predictor: str = "The linear predictor"  # "Each part's linear predictor" for a hurdle
+    #: the likelihood sentence for a fit's config, where it depends on the options fitted
+    likelihood_for: Callable[[Mapping[str, Any]], str] | None = None
 
 
 # ---------------------------------------------------------------------- shared pieces
@@ -113,6 +116,22 @@ def stat_rows(
 def replicate_index(rep: np.ndarray) -> list[int]:
     """Up to ``N_LINES`` evenly spaced replicate indices (the lines drawn in a histogram)."""
     return list(np.linspace(0, rep.shape[0] - 1, min(N_LINES, rep.shape[0])).astype(int))
+
+
+TREND_COLUMNS = ("n", "mean", "lower", "upper", "observed")
+
+
+def trend_estimates(**tables: pd.DataFrame) -> dict[str, Any]:
+    """Trend tables (group summaries) as JSON estimates, by name."""
+    return {k: frame_json(v, TREND_COLUMNS) for k, v in tables.items()}
+
+
+def observed_replicated(
+    rows: pd.DataFrame, rep: xr.Dataset, column: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed values, replicated values (sample, row) and years of one outcome column."""
+    y = rows[column].to_numpy(float)
+    return y, np.asarray(rep[column].values, float), rows["year"].to_numpy(int)
 
 
 def by_year(values: np.ndarray, years: np.ndarray) -> tuple[list[int], np.ndarray]:
@@ -175,7 +194,7 @@ def outcome_report(ctx: FitContext, spec: OutcomeSpec) -> ModelReport:
     meth_sec, methods = methods_section(
         ctx,
         outcome=spec.outcome,
-        likelihood=spec.likelihood,
+        likelihood=spec.likelihood_for(ctx.config) if spec.likelihood_for else spec.likelihood,
         unit="offenders",
         conv=conv,
         loo=loo,

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels.models import ProbationModel
 from ccmodels.report import figures as fg
+from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext, Paragraph
-from ccmodels.report.outcome import (
-    OutcomeSpec,
-    by_chain,
-    by_year,
-    register_outcome,
-    stat_rows,
-    trend_table,
-)
 from ccmodels.report.sections import frame_json, make_table, pct
 
 __all__ = ["SPEC", "checks", "trends"]
@@ -28,9 +19,8 @@ __all__ = ["SPEC", "checks", "trends"]
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: probation rate by year and value chain,
     average marginal effects of traits."""
-    m = ctx.model
-    assert isinstance(m, ProbationModel)
-    yr, ch, ame = m.probability_by("year"), m.probability_by("value_chain"), m.marginal_effects()
+    yr, ch = ctx.table("probability_by_year"), ctx.table("probability_by_value_chain")
+    ame = ctx.table("marginal_effects")
     blocks: list[Block] = [
         Paragraph(
             "Posterior of the probation rate among the eligible offenders fitted in each year "
@@ -51,7 +41,7 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
             "Posterior mean probation rate (circles, solid) with its 95% interval (grey band "
             "and whiskers); observed rate (open squares, dashed).",
         ),
-        trend_table(yr, "year", "Probation rate by year", pct),
+        oc.trend_table(yr, "year", "Probation rate by year", pct),
         ctx.figure(
             "probation_by_value_chain",
             fg.categories(
@@ -65,7 +55,7 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
             "Posterior mean with 95% interval (filled circles) and observed rate (open "
             "squares) among eligible offenders of each value chain.",
         ),
-        trend_table(ch, "value chain", "Probation rate by value chain", pct),
+        oc.trend_table(ch, "value chain", "Probation rate by value chain", pct),
         ctx.figure(
             "probation_ame_by_trait",
             fg.forest(
@@ -94,10 +84,7 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
         ),
     ]
     ame_j = ame.rename(columns={"ame": "mean"})
-    cols = ("n", "mean", "lower", "upper", "observed")
-    est = {
-        "probation_rate_by_year": frame_json(yr, cols),
-        "probation_rate_by_value_chain": frame_json(ch, cols),
+    est = oc.trend_estimates(probation_rate_by_year=yr, probation_rate_by_value_chain=ch) | {
         "ame_by_trait": frame_json(ame_j, ("mean", "lower", "upper", "p_positive", "n_with_trait")),
     }
     return blocks, est
@@ -107,13 +94,11 @@ def checks(
     ctx: FitContext, rows: pd.DataFrame, rep: xr.Dataset, what: str
 ) -> tuple[list[Block], dict[str, Any]]:
     """Predictive-check figures and statistics of replicated probation (prior or posterior)."""
-    y = rows["probation"].to_numpy(float)
-    r = np.asarray(rep["probation"].values, float)
-    years = rows["year"].to_numpy(int)
-    ys, rep_year = by_year(r, years)
-    _, obs_year = by_year(y, years)
-    chains, rep_ch = by_chain(r, rows)
-    _, obs_ch = by_chain(y, rows)
+    y, r, years = oc.observed_replicated(rows, rep, "probation")
+    ys, rep_year = oc.by_year(r, years)
+    _, obs_year = oc.by_year(y, years)
+    chains, rep_ch = oc.by_chain(r, rows)
+    _, obs_ch = oc.by_chain(y, rows)
     blocks: list[Block] = [
         ctx.figure(
             f"{what}_ppc_probation_by_year",
@@ -147,14 +132,16 @@ def checks(
             "rate's 50% (thick) and 95% (thin) intervals.",
         ),
     ]
-    stats = {"probation rate": (y.mean(), r.mean(1))}
-    stats |= {f"probation rate {yy}": (obs_year[i], rep_year[:, i]) for i, yy in enumerate(ys)}
-    table, out = stat_rows(stats, dict.fromkeys(stats, pct))
+    stats = {"probation rate": (float(y.mean()), r.mean(1))}
+    stats |= {
+        f"probation rate {yy}": (float(obs_year[i]), rep_year[:, i]) for i, yy in enumerate(ys)
+    }
+    table, out = oc.stat_rows(stats, dict.fromkeys(stats, pct))
     blocks.append(table)
     return blocks, out
 
 
-SPEC = OutcomeSpec(
+SPEC = oc.OutcomeSpec(
     "Probation (probation model)",
     "the grant of probation among offenders eligible for it",
     "Probation was Bernoulli with a logit link, with log(term / 12 months) as a covariate.",
@@ -162,4 +149,4 @@ SPEC = OutcomeSpec(
     checks,
     {"intercept": "intercept (logit)", "log_term": "slope of log(term / 12 months) (logit)"},
 )
-register_outcome("probation", SPEC)
+oc.register_outcome("probation", SPEC)

@@ -8,7 +8,6 @@ entry. Model-specific sections (trends, predictive checks) live with their model
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -132,7 +131,7 @@ def data_section(ctx: FitContext, unit: str = "offenders") -> tuple[Section, dic
     sec = Section(ctx.section_id("data"), "data", "Data summary")
     sec.blocks.append(
         Paragraph(
-            f"Unit of analysis: {ctx.model.description}. The fit used {n:,} {unit} in "
+            f"Unit of analysis: {ctx.description}. The fit used {n:,} {unit} in "
             f"{n_cases:,} cases judged {years.min()}–{years.max()}. Shares below are of the "
             f"{unit} fitted; a case may belong to several value chains or to none."
         )
@@ -375,15 +374,14 @@ def parameter_section(ctx: FitContext, prob: float = 0.95) -> tuple[Section, dic
 
 # ---------------------------------------------------------------------- LOO
 def loo_section(ctx: FitContext) -> tuple[Section, dg.LooSummary]:
-    """PSIS-LOO with Pareto-k bins; the log-likelihood is computed when the fit lacks it."""
+    """PSIS-LOO with Pareto-k bins, from the fit's log-likelihood (a fit without one gets a
+    warning with the remedy)."""
     sec = Section(ctx.section_id("loo"), "loo", "Leave-one-out cross-validation (PSIS-LOO)")
-    note = None
     try:
         if "log_likelihood" not in ctx.idata.children:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ctx.model.compute_log_likelihood()
-            note = "The fit was saved without its log-likelihood; it was computed for this report."
+            raise ValueError(
+                "the fit was saved without its pointwise log-likelihood (a report computes nothing)"
+            )
         res = dg.loo_summary(ctx.idata)
     except Exception as exc:  # a report should still be written; say why LOO is missing
         res = dg.LooSummary(error=f"{type(exc).__name__}: {exc}")
@@ -396,8 +394,6 @@ def loo_section(ctx: FitContext) -> tuple[Section, dg.LooSummary]:
             )
         )
         return sec, res
-    if note:
-        sec.blocks.append(Paragraph(note, style="note"))
     c, n = res.counts, max(res.n_obs, 1)
     assert res.good_k is not None
     bad = c["bad"] + c["very_bad"]

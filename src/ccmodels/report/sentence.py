@@ -3,6 +3,7 @@ of the term distribution, the yearly mean and the share at the statutory maximum
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -10,28 +11,17 @@ import pandas as pd
 import xarray as xr
 
 from ccmodels import law
-from ccmodels.models import SentenceModel
 from ccmodels.report import figures as fg
+from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext, Paragraph
-from ccmodels.report.outcome import (
-    N_LINES,
-    OutcomeSpec,
-    by_year,
-    register_outcome,
-    replicate_index,
-    stat_rows,
-    trend_table,
-)
-from ccmodels.report.sections import fixed, frame_json, pct
+from ccmodels.report.sections import fixed, pct
 
 __all__ = ["SPEC", "checks", "trends"]
 
 
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: mean term by year and by value chain."""
-    m = ctx.model
-    assert isinstance(m, SentenceModel)
-    yr, ch = m.mean_term_by("year"), m.mean_term_by("value_chain")
+    yr, ch = ctx.table("mean_term_by_year"), ctx.table("mean_term_by_value_chain")
     blocks: list[Block] = [
         Paragraph(
             "Posterior of the mean prison term of the offenders fitted in each year (and each "
@@ -51,7 +41,7 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
             "Posterior mean (circles, solid) with its 95% interval (grey band and whiskers); "
             "observed mean term (open squares, dashed), in months.",
         ),
-        trend_table(yr, "year", "Mean prison term (months) by year", fixed(1)),
+        oc.trend_table(yr, "year", "Mean prison term (months) by year", fixed(1)),
         ctx.figure(
             "term_by_value_chain",
             fg.categories(
@@ -64,13 +54,9 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
             "Posterior mean with 95% interval (filled circles) and observed mean (open "
             "squares) among the offenders of each value chain; n = offenders with the chain.",
         ),
-        trend_table(ch, "value chain", "Mean prison term (months) by value chain", fixed(1)),
+        oc.trend_table(ch, "value chain", "Mean prison term (months) by value chain", fixed(1)),
     ]
-    cols = ("n", "mean", "lower", "upper", "observed")
-    est = {
-        "mean_term_months_by_year": frame_json(yr, cols),
-        "mean_term_months_by_value_chain": frame_json(ch, cols),
-    }
+    est = oc.trend_estimates(mean_term_months_by_year=yr, mean_term_months_by_value_chain=ch)
     return blocks, est
 
 
@@ -78,26 +64,24 @@ def checks(
     ctx: FitContext, rows: pd.DataFrame, rep: xr.Dataset, what: str
 ) -> tuple[list[Block], dict[str, Any]]:
     """Predictive-check figures and statistics of replicated terms (prior or posterior)."""
-    y = rows["term_months"].to_numpy(float)
-    r = np.asarray(rep["term_months"].values, float)
-    years = rows["year"].to_numpy(int)
+    y, r, years = oc.observed_replicated(rows, rep, "term_months")
     hi = law.term_bounds(rows["article"].astype(str).to_numpy())[1]
     at_max = np.isclose(y, hi) | (y >= hi)
-    ys, rep_year = by_year(r, years)
-    _, obs_year = by_year(y, years)
+    ys, rep_year = oc.by_year(r, years)
+    _, obs_year = oc.by_year(y, years)
     blocks: list[Block] = [
         ctx.figure(
             f"{what}_ppc_log_term",
             fg.ppc_hist(
                 np.log(y),
-                [np.log(r[i]) for i in replicate_index(r)],
+                [np.log(r[i]) for i in oc.replicate_index(r)],
                 "prison term (months, log scale)",
                 f"Prison term: observed and {what} predictive",
                 what=what,
                 log_ticks=fg.MONTH_TICKS,
             ),
             f"Distribution of the prison term ({what} predictive)",
-            f"Histogram of the observed terms (thick black) and of {N_LINES} data sets "
+            f"Histogram of the observed terms (thick black) and of {oc.N_LINES} data sets "
             f"replicated under the {what} (thin grey), on a log scale; tick labels in months.",
         ),
         ctx.figure(
@@ -115,7 +99,7 @@ def checks(
             "50% (thick) and 95% (thin) intervals, in months.",
         ),
     ]
-    table, stats = stat_rows(
+    table, stats = oc.stat_rows(
         {
             "mean term (months)": (y.mean(), r.mean(1)),
             "sd of log term": (np.log(y).std(), np.log(r).std(1)),
@@ -133,14 +117,34 @@ def checks(
     return blocks, stats
 
 
-SPEC = OutcomeSpec(
-    "Prison term (sentence model)",
-    "the prison term (months) of offenders given a custodial sentence",
+NORMAL = (
     "The log term was Normal given a case random intercept shared by co-defendants, which "
     "was integrated out analytically; terms at the statutory bounds (1 month; the "
-    "article's maximum) were treated as censored.",
+    "article's maximum) were treated as censored."
+)
+STUDENT_T = (
+    "The log term was Student-t (degrees of freedom nu estimated) given a case random "
+    "intercept shared by co-defendants, sampled non-centred; terms at the statutory bounds "
+    "(1 month; the article's maximum) were treated as censored (Student-t CDF)."
+)
+
+
+def likelihood(config: Mapping[str, Any]) -> str:
+    """The likelihood actually fitted, from the fit's config."""
+    return STUDENT_T if config.get("effects", {}).get("likelihood") == "student_t" else NORMAL
+
+
+SPEC = oc.OutcomeSpec(
+    "Prison term (sentence model)",
+    "the prison term (months) of offenders given a custodial sentence",
+    NORMAL,
     trends,
     checks,
-    {"sigma": "residual SD of the log term", "sigma_case": "case SD of the log term"},
+    {
+        "sigma": "residual SD of the log term",
+        "sigma_case": "case SD of the log term",
+        "nu": "degrees of freedom of the Student-t noise",
+    },
+    likelihood_for=likelihood,
 )
-register_outcome("sentence", SPEC)
+oc.register_outcome("sentence", SPEC)
