@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 from ccmodels.data import write_table, yearly_counts
 from ccmodels.models import FineModel, ProbationModel, SentenceModel
 from ccmodels.models.describe import fit_text
 from ccmodels.simulate import Scenario, calibrate, simulate
+from ccmodels.util import expected_warnings
 
 __all__ = ["run_demo"]
 
@@ -65,8 +65,7 @@ def run_demo(
             flush=True,
         )
         m = cls()  # type: ignore[abstract]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with expected_warnings():
             m.fit(pop.offenders, draws=draws, seed=seed, progress=progress, loo=True)
         path = m.save(out / "fits" / f"{cls.model_type}.nc")
         fits.append(path)

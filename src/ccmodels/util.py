@@ -5,14 +5,22 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from tqdm.auto import tqdm
 
 T = TypeVar("T")
 
-__all__ = ["did_you_mean", "progress_bar", "progress_enabled"]
+__all__ = [
+    "EXPECTED_WARNINGS",
+    "did_you_mean",
+    "expected_warnings",
+    "progress_bar",
+    "progress_enabled",
+]
 
 
 def progress_enabled(enabled: bool | None = None) -> bool:
@@ -39,3 +47,19 @@ def did_you_mean(key: str, allowed: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the allowed name closest to a misspelt ``key``, else ``""``."""
     hint = difflib.get_close_matches(key, list(allowed), n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+#: (message regex, category) of the warnings a routine fit of a calibrated population gives and
+#: that say nothing new there: a trait that cannot vary (plea leniency before 2017) is left out.
+EXPECTED_WARNINGS: tuple[tuple[str, type[Warning]], ...] = (
+    (".*do not vary in the .* rows fitted and are left out", UserWarning),
+)
+
+
+@contextmanager
+def expected_warnings() -> Iterator[None]:
+    """Silence only :data:`EXPECTED_WARNINGS`; every other warning still shows."""
+    with warnings.catch_warnings():
+        for message, category in EXPECTED_WARNINGS:
+            warnings.filterwarnings("ignore", message=message, category=category)
+        yield

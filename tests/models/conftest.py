@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from ccmodels.models import FineModel, ProbationModel, SentenceModel
 from ccmodels.simulate import Scenario, simulate
+from ccmodels.util import expected_warnings
 
 FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
 
@@ -20,8 +19,7 @@ def population():
 @pytest.fixture(scope="session")
 def fitted(population):
     out = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with expected_warnings():
         for cls in (SentenceModel, ProbationModel, FineModel):
             m = cls()
             m.fit(population.offenders, seed=7, loo=True, **FAST)

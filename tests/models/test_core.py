@@ -178,3 +178,16 @@ def test_bad_sampler_settings(settings, match):
 def test_bad_seed(population):
     with pytest.raises(ModelConfigError, match="seed must be a non-negative integer"):
         ProbationModel().fit(population.offenders, seed=-1, **FAST)
+
+
+def test_expected_warnings_silence_only_the_named_ones():
+    from ccmodels.util import expected_warnings
+
+    with pytest.warns(RuntimeWarning, match="something else") as rec, expected_warnings():
+        warnings.warn(
+            "trait(s) ['x'] do not vary in the 5 rows fitted and are left out",
+            UserWarning,
+            stacklevel=1,
+        )
+        warnings.warn("something else", RuntimeWarning, stacklevel=1)
+    assert [type(w.message) for w in rec] == [RuntimeWarning]

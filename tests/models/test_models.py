@@ -100,7 +100,7 @@ def test_same_seed_same_draws_with_a_cold_and_a_warm_compile_cache(tmp_path):
     """nutpie's numba code compiled afresh (first fit on a machine) and loaded from PyTensor's
     cache (later fits) must give the same draws: fastmath rounding once made them differ."""
     code = (
-        "import warnings; warnings.simplefilter('ignore')\n"
+        "from ccmodels.util import expected_warnings; expected_warnings().__enter__()\n"
         "from ccmodels.models import ProbationModel\n"
         "from ccmodels.simulate import Scenario, simulate\n"
         "m = ProbationModel()\n"

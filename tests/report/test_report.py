@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,6 +27,7 @@ from ccmodels.report import BUILDERS, ReportResult, build
 from ccmodels.report import diagnostics as dg
 from ccmodels.report.build import jsonable
 from ccmodels.simulate import Scenario, simulate
+from ccmodels.util import expected_warnings
 
 KINDS = (
     "data",
@@ -65,8 +65,7 @@ def offenders() -> Any:
 def fits(offenders: Any) -> list[Any]:
     """Three tiny fits with their pointwise log-likelihood."""
     out = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with expected_warnings():
         for cls in (SentenceModel, ProbationModel, FineModel):
             m = cls()
             m.fit(offenders, loo=True, **TINY)
@@ -93,8 +92,7 @@ def report_from_files(saved: list[Path], tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="session")
 def short_fit(offenders: Any) -> ProbationModel:
     m = ProbationModel()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with expected_warnings():
         m.fit(offenders, draws=20, tune=20, chains=2, seed=2, progress=False, loo=True)
     return m
 

@@ -58,3 +58,17 @@ def test_frozen_and_replace():
 def test_year_dev_length_checked():
     with pytest.raises(ScenarioError, match="year_dev has 2 values"):
         Scenario.default().replace(sentence={"year_dev": [0.0, 0.1]})
+
+
+def test_scenario_containers_are_immutable():
+    sc = Scenario.default()
+    with pytest.raises(TypeError):
+        sc.sentence.traits["female"] = 1.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        sc.targets["new"] = sc.targets["total_cases"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        sc.article_mix.weights["286"] = 0.0  # type: ignore[index]
+    assert isinstance(sc.fine.amount.year_dev, tuple | type(None))
+    # a change is a new, re-validated scenario; the original is untouched
+    other = sc.replace(sentence={"traits": {"female": 1.0}})
+    assert other.sentence.traits["female"] == 1.0 and sc.sentence.traits["female"] == -0.2

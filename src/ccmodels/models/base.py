@@ -32,6 +32,7 @@ from ccmodels import params
 from ccmodels.data.schema import TRAITS
 from ccmodels.models import blocks, design, persistence, sampling
 from ccmodels.models.config import (
+    DEFAULT_EFFECTS,
     DEFAULT_SAMPLER,
     FitFileError,
     ModelConfigError,
@@ -45,18 +46,6 @@ from ccmodels.models.predictive import Draws, Predictive
 from ccmodels.util import progress_enabled
 
 __all__ = ["DEFAULT_EFFECTS", "Draws", "FitFileError", "Model", "ModelConfigError", "OutcomeModel"]
-
-DEFAULT_EFFECTS: dict[str, Any] = {
-    "year": True,
-    "year_drift": False,
-    "year_centered": "auto",
-    "chain": True,
-    "chain_centered": "auto",
-    "article": True,
-    "article_column": "article",
-    "article_centered": "auto",
-    "traits": list(TRAITS),
-}
 
 
 class Model(Predictive, ABC):
@@ -112,10 +101,6 @@ class Model(Predictive, ABC):
     def id(self) -> str:
         """Hash of the model type and the model-defining config (priors and effects)."""
         return config_id(self.config)
-
-    @property
-    def prefixes(self) -> tuple[str, ...]:
-        return tuple(s.prefix for s in params.MODELS[self.model_type].linear)
 
     def options(self) -> list[str]:
         """The parameter options that are on (see :func:`ccmodels.params.model_parameters`)."""
@@ -223,12 +208,11 @@ class Model(Predictive, ABC):
         ----------
         data : pandas.DataFrame
             The input table (validated against the data contract first).
-        draws, tune, chains : int, optional
-            Override the sampler settings of the config for this fit only.
+        draws, tune, chains, sampler : optional
+            Override the config's sampler settings for this fit only (sampler: nutpie, the
+            default, pymc or numpyro).
         seed : int
             Random seed; the same seed and sampler reproduce the fit exactly.
-        sampler : {"nutpie", "pymc", "numpyro"}, optional
-            NUTS implementation; nutpie is the default.
         progress : bool, optional
             Progress bar; default on when on a terminal (``CCMODELS_PROGRESS=0`` turns it off).
         loo : bool
@@ -238,9 +222,8 @@ class Model(Predictive, ABC):
         -------
         xarray.DataTree
             Groups posterior, sample_stats, prior, prior_predictive, posterior_predictive,
-            observed_data, constant_data, fit_data (the rows fitted), derived (the model's
-            trend tables) and, with ``loo=True``, log_likelihood; attrs with model type,
-            version, config JSON, seed and id.
+            observed_data, constant_data, fit_data, derived (trend tables) and, with
+            ``loo=True``, log_likelihood; attrs: model type, version, config, seed, id.
         """
         given = {"draws": draws, "tune": tune, "chains": chains, "sampler": sampler}
         s = merge_sampler(self.sampler, {k: v for k, v in given.items() if v is not None})
@@ -311,5 +294,4 @@ class Model(Predictive, ABC):
         return cls.from_datatree(persistence.read_fit(path), str(path))
 
 
-#: The offender-level models' base (the same class: the unit is a class attribute).
-OutcomeModel = Model
+OutcomeModel = Model  #: the offender-level models' base (the unit is a class attribute)

@@ -13,10 +13,12 @@ from typing import Any
 
 from pymc_extras.prior import Prior
 
+from ccmodels.data.schema import TRAITS
 from ccmodels.models.persistence import FitFileError, config_id
 from ccmodels.util import did_you_mean
 
 __all__ = [
+    "DEFAULT_EFFECTS",
     "DEFAULT_SAMPLER",
     "SAMPLERS",
     "FitFileError",
@@ -38,6 +40,19 @@ DEFAULT_SAMPLER: dict[str, Any] = {
     # nutpie's mass-matrix adaptation: "low_rank" learns the main posterior correlations
     # (intercept against year and article effects), several times the ESS of "diag" here.
     "adaptation": "low_rank",
+}
+
+#: The blocks a model has and how each is parameterised ("auto": see design.centring).
+DEFAULT_EFFECTS: dict[str, Any] = {
+    "year": True,
+    "year_drift": False,
+    "year_centered": "auto",
+    "chain": True,
+    "chain_centered": "auto",
+    "article": True,
+    "article_column": "article",
+    "article_centered": "auto",
+    "traits": list(TRAITS),
 }
 
 

@@ -9,16 +9,22 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ccmodels import params
 from ccmodels.models.base import OutcomeModel
 
 __all__ = ["diagnostics", "fit_text", "trend_tables"]
 
 
+def _auxiliary(name: str) -> bool:
+    return name.endswith(params.AUXILIARY) or name.endswith("_sparse_z")
+
+
 def diagnostics(idata: xr.DataTree) -> dict[str, Any]:
     """Max R-hat, min bulk/tail ESS and divergences over the model's parameters (not the
-    non-centred ``_z`` innovations, whose diagnostics duplicate their parameters')."""
+    sampling auxiliaries of :data:`ccmodels.params.AUXILIARY`, e.g. non-centred innovations,
+    whose diagnostics duplicate their parameters')."""
     s = az.summary(idata, kind="diagnostics")
-    s = s.loc[[i for i in s.index if "_z[" not in str(i) and not str(i).endswith("_z")]]
+    s = s.loc[[i for i in s.index if not _auxiliary(str(i).split("[")[0])]]
     div = (
         int(idata["sample_stats"]["diverging"].sum())
         if "diverging" in idata["sample_stats"].data_vars
