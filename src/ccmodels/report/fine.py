@@ -18,43 +18,48 @@ from ccmodels.report.sections import fixed, pct
 __all__ = ["SPEC", "checks", "trends"]
 
 
+TRENDS_INTRO = (
+    "Posterior of the mean fine (yuan, offenders without a fine counted as 0) and of "
+    "the share fined among the offenders fitted in each year; observed: the same "
+    "quantities in the data. Fine-only sentences count as fined."
+)
+
+
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: mean fine and share fined by year."""
     amt, share = ctx.table("mean_fine_by_year"), ctx.table("fine_probability_by_year")
     blocks: list[Block] = [
-        Paragraph(
-            "Posterior of the mean fine (yuan, offenders without a fine counted as 0) and of "
-            "the share fined among the offenders fitted in each year; observed: the same "
-            "quantities in the data. Fine-only sentences count as fined."
-        ),
-        ctx.figure(
+        Paragraph(TRENDS_INTRO),
+        *oc.trend_blocks(
+            ctx,
             "fine_by_year",
-            fg.trend(
-                amt,
+            amt,
+            (
                 "mean fine (yuan, zeros included)",
                 "Mean fine by year",
-                money=True,
-                observed_label="observed mean",
+                "Posterior mean fine (circles, solid) with its 95% interval (grey band and "
+                "whiskers); observed mean fine (open squares, dashed), in yuan.",
             ),
-            "Mean fine by year",
-            "Posterior mean fine (circles, solid) with its 95% interval (grey band and "
-            "whiskers); observed mean fine (open squares, dashed), in yuan.",
+            "year",
+            fixed(0),
+            money=True,
+            observed_label="observed mean",
         ),
-        oc.trend_table(amt, "year", "Mean fine (yuan, zeros included) by year", fixed(0)),
-        ctx.figure(
+        *oc.trend_blocks(
+            ctx,
             "fined_share_by_year",
-            fg.trend(
-                share,
+            share,
+            (
                 "share fined (% of offenders)",
                 "Share of offenders fined by year",
-                percent=True,
-                observed_label="observed share",
+                "Posterior mean share fined (circles, solid) with its 95% interval; observed "
+                "share (open squares, dashed).",
             ),
-            "Share fined by year",
-            "Posterior mean share fined (circles, solid) with its 95% interval; observed share "
-            "(open squares, dashed).",
+            "year",
+            pct,
+            percent=True,
+            observed_label="observed share",
         ),
-        oc.trend_table(share, "year", "Share of offenders fined by year", pct),
     ]
     est = oc.trend_estimates(mean_fine_yuan_by_year=amt, fined_share_by_year=share)
     return blocks, est

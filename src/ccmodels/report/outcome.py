@@ -64,6 +64,25 @@ class OutcomeSpec:
 
 
 # ---------------------------------------------------------------------- shared pieces
+def trend_blocks(
+    ctx: FitContext,
+    name: str,
+    df: pd.DataFrame,
+    labels: tuple[str, str, str],
+    key: str,
+    f: Any = fmt,
+    **plot: Any,
+) -> list[Block]:
+    """A trend figure and its table: ``labels`` = (value axis label, title, caption); by year
+    (``key="year"``, a line with its band) or by category (points with intervals)."""
+    from ccmodels.report import figures as fg
+
+    ylabel, title, caption = labels
+    draw = fg.trend if key == "year" else fg.categories
+    fig = draw(df, ylabel, title, **plot)
+    return [ctx.figure(name, fig, title, caption), trend_table(df, key, title, f)]
+
+
 def trend_table(df: pd.DataFrame, key: str, caption: str, f: Any = fmt) -> Block:
     """A grouped summary (``mean``, ``lower``, ``upper``, ``observed``, ``n``) as a table."""
     return make_table(

@@ -16,18 +16,21 @@ from ccmodels.report.sections import frame_json, make_table, pct
 __all__ = ["SPEC", "checks", "trends"]
 
 
+TRENDS_INTRO = (
+    "Posterior of the probation rate among the eligible offenders fitted in each year "
+    "(and each value chain); observed: the share of those offenders given probation. "
+    "Average marginal effect of a trait: the mean over the fitted offenders of "
+    "P(probation | trait) − P(probation | no trait), in percentage points."
+)
+
+
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: probation rate by year and value chain,
     average marginal effects of traits."""
     yr, ch = ctx.table("probability_by_year"), ctx.table("probability_by_value_chain")
     ame = ctx.table("marginal_effects")
     blocks: list[Block] = [
-        Paragraph(
-            "Posterior of the probation rate among the eligible offenders fitted in each year "
-            "(and each value chain); observed: the share of those offenders given probation. "
-            "Average marginal effect of a trait: the mean over the fitted offenders of "
-            "P(probation | trait) − P(probation | no trait), in percentage points."
-        ),
+        Paragraph(TRENDS_INTRO),
         ctx.figure(
             "probation_by_year",
             fg.trend(

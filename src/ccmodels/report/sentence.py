@@ -19,42 +19,48 @@ from ccmodels.report.sections import fixed, pct
 __all__ = ["SPEC", "checks", "trends"]
 
 
+TRENDS_INTRO = (
+    "Posterior of the mean prison term of the offenders fitted in each year (and each "
+    "value chain), with the case effect and the noise integrated out and the term "
+    "censored at the statutory bounds; observed: the mean imposed term of the same "
+    "offenders."
+)
+
+
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: mean term by year and by value chain."""
     yr, ch = ctx.table("mean_term_by_year"), ctx.table("mean_term_by_value_chain")
     blocks: list[Block] = [
-        Paragraph(
-            "Posterior of the mean prison term of the offenders fitted in each year (and each "
-            "value chain), with the case effect and the noise integrated out and the term "
-            "censored at the statutory bounds; observed: the mean imposed term of the same "
-            "offenders."
-        ),
-        ctx.figure(
+        Paragraph(TRENDS_INTRO),
+        *oc.trend_blocks(
+            ctx,
             "term_by_year",
-            fg.trend(
-                yr,
+            yr,
+            (
                 "mean prison term (months)",
                 "Mean prison term by year",
-                observed_label="observed mean",
+                "Posterior mean (circles, solid) with its 95% interval (grey band and "
+                "whiskers); observed mean term (open squares, dashed), in months.",
             ),
-            "Mean prison term by year",
-            "Posterior mean (circles, solid) with its 95% interval (grey band and whiskers); "
-            "observed mean term (open squares, dashed), in months.",
+            "year",
+            fixed(1),
+            observed_label="observed mean",
         ),
-        oc.trend_table(yr, "year", "Mean prison term (months) by year", fixed(1)),
-        ctx.figure(
+        *oc.trend_blocks(
+            ctx,
             "term_by_value_chain",
-            fg.categories(
-                ch,
+            ch,
+            (
                 "mean prison term (months)",
                 "Mean prison term by value chain",
-                observed_label="observed mean",
+                "Posterior mean with 95% interval (filled circles) and observed mean (open "
+                "squares) among the offenders of each value chain; n = offenders with the "
+                "chain.",
             ),
-            "Mean prison term by value chain",
-            "Posterior mean with 95% interval (filled circles) and observed mean (open "
-            "squares) among the offenders of each value chain; n = offenders with the chain.",
+            "value chain",
+            fixed(1),
+            observed_label="observed mean",
         ),
-        oc.trend_table(ch, "value chain", "Mean prison term (months) by value chain", fixed(1)),
     ]
     est = oc.trend_estimates(mean_term_months_by_year=yr, mean_term_months_by_value_chain=ch)
     return blocks, est
