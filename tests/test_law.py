@@ -69,3 +69,56 @@ def test_custodial_ranges():
     lo, hi = law.custodial_range(["detention", "fixed_term", "control"])
     np.testing.assert_array_equal(lo, [1, 6, 0])
     np.testing.assert_array_equal(hi, [6, 180, 0])
+
+
+def test_art_69_regimes_are_data_with_their_dates():
+    old, new = law.COMBINATION_RULES
+    assert old.in_force_from == dt.date(1997, 10, 1)
+    assert (old.fixed_term_max, old.fixed_term_max_long, old.detention_max) == (240, 240, 12)
+    assert new.in_force_from == dt.date(2011, 5, 1) == law.AMENDMENT_VIII
+    assert (new.fixed_term_max, new.fixed_term_max_long, new.long_sum) == (240, 300, 420)
+    assert law.combination_rule(2010) is old
+    assert law.combination_rule(2011) is new  # a 2011 judgment may apply Amendment VIII
+    assert law.combination_rule() is new
+
+
+def test_combined_cap_depends_on_the_sum_of_the_terms():
+    st = ["fixed_term"] * 4 + ["detention"]
+    years = [2015, 2015, 2015, 2009, 2015]
+    sums = [200.0, 419.0, 420.0, 500.0, 10.0]
+    cap = law.combined_term_cap(st, years, sums)
+    # never above the sum; 20 years under a 35-year sum, 25 from it; 20 before Amendment VIII
+    assert cap.tolist() == [200, 240, 300, 240, 10]
+    assert law.combined_term_cap(st, years).tolist() == [300, 300, 300, 240, 12]
+
+
+def test_term_cap_single_charge_is_the_article_maximum_several_the_art_69_cap():
+    arts = ["287-2", "287-2", "285-2", "other", "other", "286"]
+    n = [1, 2, 1, 2, 1, 2]
+    st = ["fixed_term", "fixed_term", "fixed_term", "fixed_term", "detention", "detention"]
+    years = [2018, 2018, 2018, 2010, 2018, 2018]
+    cap = law.term_cap(arts, n, st, years)
+    assert cap.tolist() == [36, 300, 84, 240, 6, 12]
+    single = law.term_cap(list(law.ARTICLES))
+    np.testing.assert_array_equal(single, law.term_bounds(list(law.ARTICLES))[1])
+    assert law.term_cap(["286"], [3], ["control"]).tolist() == [0]
+
+
+def test_custodial_range_with_several_charges():
+    lo, hi = law.custodial_range(["detention", "fixed_term", "fixed_term"], [2, 2, 1], [2016] * 3)
+    np.testing.assert_array_equal(lo, [1, 6, 6])
+    np.testing.assert_array_equal(hi, [12, 300, 180])
+
+
+def test_ringleaders_of_criminal_groups_get_no_probation():
+    st = ["detention", "fixed_term", "fixed_term"]
+    term = [5, 24, 24]
+    rec = [False, False, False]
+    assert law.probation_eligible(st, term, rec).tolist() == [True, True, True]
+    lead = [False, True, False]
+    assert law.probation_eligible(st, term, rec, lead).tolist() == [True, False, True]
+    assert law.probation_eligible(st, term, [True, False, False], lead).tolist() == [
+        False,
+        False,
+        True,
+    ]

@@ -1,17 +1,18 @@
 """Statutory sentencing rules for the cyber articles of the PRC Criminal Law, as data.
 
 The rules are a table (:data:`ARTICLE_RULES`) of tiers per article, plus the general-part rules
-that bound every sentence (detention 1-6 months, fixed term 6-180 months, probation eligibility
-and period ranges, minimum fines). Everything is vectorised over NumPy arrays so that the
-simulator and the validator apply exactly the same rules.
+that bound every sentence (detention 1-6 months, fixed term 6-180 months, the art. 69 caps on a
+sentence combined for several crimes, probation eligibility and period ranges, minimum fines).
+Everything is vectorised over NumPy arrays so that the simulator and the validator apply exactly
+the same rules.
 
 Items that the domain reference marks as unverified are parameters of :class:`LawConfig` with
 documented defaults rather than hard-coded facts.
 
 References
 ----------
-PRC Criminal Law arts. 42, 45, 52-53, 65, 72-74, 285-287-2 (Amendments VII and IX); SPC 2000
-Provisions on property penalties art. 2 (minimum fine 1,000 yuan; 500 for juveniles).
+PRC Criminal Law arts. 42, 45, 52-53, 65, 69-74, 285-287-2 (Amendments VII, VIII and IX); SPC
+2000 Provisions on property penalties art. 2 (minimum fine 1,000 yuan; 500 for juveniles).
 """
 
 from __future__ import annotations
@@ -28,19 +29,25 @@ import pandas as pd
 __all__ = [
     "ARTICLES",
     "ARTICLE_RULES",
+    "COMBINATION_RULES",
     "SENTENCE_TYPES",
     "ArticleRule",
+    "CombinationRule",
     "LawConfig",
     "Tier",
     "article_codes",
     "article_exists",
     "article_in_force_from",
+    "combination_rule",
+    "combined_term_cap",
+    "custodial_range",
     "fine_allowed",
     "fine_minimum",
     "max_term",
     "probation_eligible",
     "probation_period_bounds",
     "term_bounds",
+    "term_cap",
 ]
 
 FineRule = Literal["none", "optional_or_only", "mandatory"]
@@ -54,6 +61,7 @@ DETENTION_MONTHS = (1.0, 6.0)  # Art. 42 (拘役)
 FIXED_TERM_MONTHS = (6.0, 180.0)  # Art. 45 (有期徒刑)
 PROBATION_MAX_TERM = 36.0  # Art. 72: 拘役 or fixed term <= 3 years
 AMENDMENT_VII = dt.date(2009, 2, 28)
+AMENDMENT_VIII = dt.date(2011, 5, 1)
 AMENDMENT_IX = dt.date(2015, 11, 1)
 
 
@@ -137,6 +145,52 @@ class LawConfig:
 
 DEFAULT_LAW = LawConfig()
 ARTICLE_RULES: dict[str, ArticleRule] = DEFAULT_LAW.rules
+
+
+@dataclass(frozen=True)
+class CombinationRule:
+    """Art. 69 caps on the sentence executed for several crimes, from a date on.
+
+    The combined term lies between the highest single term and the sum of the terms, and never
+    above these caps. Arts. 70 and 71 (a crime found, or committed, after an earlier judgment)
+    combine the new sentence with the earlier one by the same rule.
+
+    Attributes
+    ----------
+    in_force_from : datetime.date
+        First day the rule applies.
+    fixed_term_max : float
+        Cap (months) on a combined fixed term whose terms sum to less than ``long_sum``.
+    fixed_term_max_long : float
+        Cap (months) when the terms sum to ``long_sum`` or more.
+    long_sum : float
+        Sum of the fixed terms (months) from which ``fixed_term_max_long`` applies.
+    detention_max : float
+        Cap (months) on combined detention (拘役).
+    control_max : float
+        Cap (months) on combined control (管制); the data contract records no control term.
+    """
+
+    in_force_from: dt.date
+    fixed_term_max: float
+    fixed_term_max_long: float
+    long_sum: float = float("inf")
+    detention_max: float = 12.0
+    control_max: float = 36.0
+
+
+#: Art. 69 regimes, oldest first. CL 1997: fixed term at most 20 years whatever the sum
+#: (text quoted at http://www.lawask.net/a3085499.html). Amendment VIII (adopted 2011-02-25, in
+#: force 2011-05-01, http://m.jizihe.com/page/2014/0305/1123652.shtml): at most 20 years when the
+#: terms sum to under 35 years, 25 years when they sum to 35 years or more (text quoted at
+#: http://mjcqgs.cn/15-188343-0.html and http://www.nblhn64.com/Article/ArtView.asp?newid=1666148).
+#: Detention at most 1 year and control at most 3 years under both.
+COMBINATION_RULES: tuple[CombinationRule, ...] = (
+    CombinationRule(dt.date(1997, 10, 1), fixed_term_max=240.0, fixed_term_max_long=240.0),
+    CombinationRule(
+        AMENDMENT_VIII, fixed_term_max=240.0, fixed_term_max_long=300.0, long_sum=420.0
+    ),
+)
 
 
 _ARTICLE_INDEX = pd.Index(ARTICLES)
@@ -230,15 +284,36 @@ def fine_minimum(juvenile: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.nd
 
 
 def probation_eligible(
-    sentence_type: npt.ArrayLike, term_months: npt.ArrayLike, recidivist: npt.ArrayLike
+    sentence_type: npt.ArrayLike,
+    term_months: npt.ArrayLike,
+    recidivist: npt.ArrayLike,
+    ringleader: npt.ArrayLike = False,
 ) -> np.ndarray:
-    """Probation eligibility (arts. 72, 74): detention, or a fixed term of at most 36 months,
-    and not a recidivist."""
+    """Probation eligibility (arts. 72, 74).
+
+    Parameters
+    ----------
+    sentence_type : array_like of str
+        Sentence types (:data:`SENTENCE_TYPES`).
+    term_months : array_like of float
+        Executed custodial term in months (the combined term for several crimes).
+    recidivist : array_like of bool
+        累犯 (art. 65).
+    ringleader : array_like of bool, optional
+        Ringleader of a criminal group (犯罪集团的首要分子, art. 97). Default False.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for detention or a fixed term of at most 36 months (art. 72), unless the offender
+        is a recidivist or a ringleader of a criminal group (art. 74).
+    """
     st = np.asarray(sentence_type)
     term = np.asarray(term_months, dtype=float)
     rec = np.asarray(recidivist, dtype=bool)
+    lead = np.asarray(ringleader, dtype=bool)
     custodial_ok = (st == "detention") | ((st == "fixed_term") & (term <= PROBATION_MAX_TERM))
-    return np.asarray(custodial_ok & ~rec)
+    return np.asarray(custodial_ok & ~rec & ~lead)
 
 
 def probation_period_bounds(
@@ -258,12 +333,144 @@ def probation_period_bounds(
     return lo, hi
 
 
-def custodial_range(sentence_type: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def combination_rule(year: int | None = None) -> CombinationRule:
+    """The art. 69 regime that applies to a judgment of a given year.
+
+    Parameters
+    ----------
+    year : int, optional
+        Judgment year; by default the current regime.
+
+    Returns
+    -------
+    CombinationRule
+        The most recent rule in force at some point of the year. A 2011 judgment may apply the
+        Amendment VIII caps (to crimes committed from 2011-05-01), so its outer cap is theirs.
+    """
+    if year is None:
+        return COMBINATION_RULES[-1]
+    rules = [r for r in COMBINATION_RULES if r.in_force_from.year <= int(year)]
+    return rules[-1] if rules else COMBINATION_RULES[0]
+
+
+def combined_term_cap(
+    sentence_type: npt.ArrayLike,
+    year: npt.ArrayLike | None = None,
+    sum_months: npt.ArrayLike | None = None,
+) -> np.ndarray:
+    """Highest term (months) art. 69 allows for a sentence combined for several crimes.
+
+    Parameters
+    ----------
+    sentence_type : array_like of str
+        Type of the executed sentence.
+    year : array_like of int, optional
+        Judgment year of each row (see :func:`combination_rule`); by default the current rule.
+    sum_months : array_like of float, optional
+        Sum of the terms combined. When given, a fixed term is capped at 240 months below a
+        35-year sum and at 300 months from it, and no combined term exceeds the sum itself;
+        when unknown, the outer cap of the regime (300 months from 2011, 240 before) is
+        returned.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Fixed term: as above; detention: 12; other types: 0 (the contract records no term).
+    """
+    st = np.asarray(sentence_type, dtype=object)
+    if year is None:
+        idx = np.full(st.shape, len(COMBINATION_RULES) - 1)
+    else:
+        starts = np.array([r.in_force_from.year for r in COMBINATION_RULES])
+        years = np.broadcast_to(np.asarray(year).astype(int), st.shape)
+        idx = np.clip(np.searchsorted(starts, years, side="right") - 1, 0, None)
+
+    def field(name: str) -> np.ndarray:
+        return np.array([getattr(r, name) for r in COMBINATION_RULES], dtype=float)[idx]
+
+    high = field("fixed_term_max_long")
+    det = field("detention_max")
+    if sum_months is None:
+        fixed = high
+    else:
+        total = np.asarray(sum_months, dtype=float)
+        long_sum = field("long_sum")
+        fixed = np.minimum(np.where(total >= long_sum, high, field("fixed_term_max")), total)
+        det = np.minimum(det, total)
+    out = np.select([st == "fixed_term", st == "detention"], [fixed, det], 0.0)
+    return np.asarray(out, dtype=float)
+
+
+def custodial_range(
+    sentence_type: npt.ArrayLike,
+    n_charges: npt.ArrayLike | None = None,
+    year: npt.ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """General-part range of the custodial term for each sentence type (months).
 
-    Detention 1-6, fixed term 6-180; other types carry no custodial term (0-0).
+    Parameters
+    ----------
+    sentence_type : array_like of str
+        Sentence types.
+    n_charges : array_like of int, optional
+        Number of crimes combined in the executed sentence. With two or more, the upper bound
+        is the art. 69 cap (:func:`combined_term_cap`, outer cap as the sum of the terms is not
+        known). By default every row is a single charge.
+    year : array_like of int, optional
+        Judgment years, for the art. 69 regime.
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray of float
+        Detention 1-6 (combined: up to 12), fixed term 6-180 (combined: up to 240 before 2011,
+        300 from 2011); other types carry no custodial term (0-0).
     """
     st = np.asarray(sentence_type, dtype=object)
     lo = np.select([st == "detention", st == "fixed_term"], [DETENTION_MONTHS[0], 6.0], 0.0)
-    hi = np.select([st == "detention", st == "fixed_term"], [DETENTION_MONTHS[1], 180.0], 0.0)
-    return lo.astype(float), hi.astype(float)
+    hi = np.select(
+        [st == "detention", st == "fixed_term"], [DETENTION_MONTHS[1], FIXED_TERM_MONTHS[1]], 0.0
+    )
+    hi = np.asarray(hi, dtype=float)
+    if n_charges is not None:
+        combined = np.broadcast_to(np.asarray(n_charges), st.shape) >= 2
+        hi = np.where(combined, combined_term_cap(st, year), hi)
+    return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+
+
+def term_cap(
+    article: npt.ArrayLike,
+    n_charges: npt.ArrayLike = 1,
+    sentence_type: npt.ArrayLike = "fixed_term",
+    year: npt.ArrayLike | None = None,
+    law: LawConfig = DEFAULT_LAW,
+) -> np.ndarray:
+    """Highest legal custodial term (months) of each row.
+
+    Parameters
+    ----------
+    article : array_like of str or int
+        Article of the row (for several charges: the article recorded in the contract).
+    n_charges : array_like of int
+        Number of crimes combined in the executed sentence (default 1).
+    sentence_type : array_like of str
+        Sentence type (default ``"fixed_term"``).
+    year : array_like of int, optional
+        Judgment year, for the art. 69 regime.
+    law : LawConfig
+        Statutory parameters.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        One charge: the article's maximum (:func:`term_bounds`), within the general range of
+        the sentence type (detention 6). Two or more: the art. 69 cap, 300 months for a fixed
+        term from 2011 (240 before) and 12 for detention. The contract does not record the
+        sum of the combined terms, so the outer cap is used: a combined term up to 300 months
+        is legal whichever article is recorded. Non-custodial types: 0.
+    """
+    art_hi = term_bounds(article, law)[1]
+    st = np.broadcast_to(np.asarray(sentence_type, dtype=object), art_hi.shape)
+    n = np.broadcast_to(np.asarray(n_charges), art_hi.shape)
+    single_hi = custodial_range(st)[1]
+    combined_hi = combined_term_cap(st, year)
+    return np.asarray(np.where(n >= 2, combined_hi, np.minimum(single_hi, art_hi)), dtype=float)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccmodels.data import DataValidationError, read_table, validate, write_table
+from ccmodels.data.schema import ROLE_COLUMNS, ROLE_DEFAULTS, TRAITS
 from ccmodels.simulate import Scenario, simulate
 
 SC = Scenario.default()
@@ -124,3 +125,113 @@ def test_read_write_roundtrip_and_no_overwrite(tmp_path, table):
             write_table(table, p)
     with pytest.raises(ValueError, match="unsupported"):
         write_table(table, tmp_path / "t.xlsx")
+
+
+# --- roles and combined sentences (arts. 26, 69, 74) ------------------------------------------
+
+
+def _row_without_probation(df: pd.DataFrame) -> int:
+    m = (df["sentence_type"] == "fixed_term") & ~df["probation"]
+    return int(np.flatnonzero(m.to_numpy())[0])
+
+
+def _probation_row(df: pd.DataFrame) -> int:
+    return int(np.flatnonzero(df["probation"].to_numpy())[0])
+
+
+def test_missing_role_columns_are_filled_with_defaults(table):
+    assert not set(ROLE_COLUMNS) & set(table.columns)
+    data = validate(table).data
+    assert not data["principal"].any() and not data["ringleader"].any()
+    assert (data["n_charges"] == 1).all() and data["n_charges"].dtype == np.int64
+    assert {k: v for k, v in ROLE_DEFAULTS.items()} == {
+        "principal": False,
+        "ringleader": False,
+        "n_charges": 1,
+    }
+    assert not set(ROLE_COLUMNS) & set(TRAITS)
+
+
+def test_combined_term_above_180_months_needs_several_charges(table):
+    d = table.copy()
+    i = _row_without_probation(d)
+    d.loc[i, "term_months"] = 200.0
+    d["n_charges"] = 1
+    d.loc[i, "n_charges"] = 2
+    rep = validate(d)
+    assert len(rep.dropped) == 0 and rep.data.loc[i, "term_months"] == 200.0
+    d.loc[i, "n_charges"] = 1
+    with pytest.raises(DataValidationError) as err:
+        validate(d)
+    msg = str(err.value)
+    assert "above the statutory maximum for the article" in msg and f"rows {i}" in msg
+    assert "outside the range of the sentence type" in msg
+    rep = validate(d, on_illegal="drop")
+    assert len(rep.data) == len(d) - 1
+    assert "above the statutory maximum" in rep.dropped["reason"].iloc[0]
+
+
+def test_combined_term_above_the_art_69_cap_is_rejected(table):
+    d = table.copy()
+    i = _row_without_probation(d)
+    d["n_charges"] = 1
+    d.loc[i, ["term_months", "n_charges"]] = [310.0, 3]
+    with pytest.raises(DataValidationError) as err:
+        validate(d)
+    msg = str(err.value)
+    assert "column 'term_months': outside the range" in msg and f"rows {i}" in msg
+    assert "art. 69" in msg
+
+
+def test_probation_for_a_ringleader_is_illegal_and_droppable(table):
+    d = table.copy()
+    i = _probation_row(d)
+    d["principal"] = False
+    d["ringleader"] = False
+    d.loc[i, ["principal", "ringleader"]] = [True, True]
+    with pytest.raises(DataValidationError) as err:
+        validate(d)
+    msg = str(err.value)
+    assert "probation for a ringleader of a criminal group" in msg and f"rows {i}" in msg
+    assert "art. 74" in msg
+    rep = validate(d, on_illegal="drop")
+    assert len(rep.data) == len(d) - 1
+    assert rep.dropped["ringleader"].tolist() == [True]
+    assert "ringleader" in rep.dropped["reason"].iloc[0]
+    # Without probation a ringleader is a legal row.
+    d.loc[i, ["probation", "probation_months"]] = [False, 0.0]
+    assert len(validate(d).data) == len(d)
+
+
+def test_ringleader_must_be_a_principal(table):
+    d = table.copy()
+    i = _row_without_probation(d)
+    d["ringleader"] = False
+    d.loc[i, "ringleader"] = True
+    with pytest.raises(DataValidationError) as err:
+        validate(d, on_illegal="drop")  # an inconsistent record, not a droppable sentence
+    msg = str(err.value)
+    assert "column 'ringleader': a ringleader who is not a principal" in msg
+    assert f"rows {i}" in msg and "implies principal" in msg
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "two", None])
+def test_n_charges_must_be_an_integer_of_at_least_one(table, bad):
+    d = table.copy()
+    d["n_charges"] = pd.Series([1] * len(d), dtype=object)
+    d.loc[4, "n_charges"] = bad
+    with pytest.raises(DataValidationError) as err:
+        validate(d)
+    msg = str(err.value)
+    assert "column 'n_charges'" in msg and "rows 4" in msg
+
+
+def test_role_columns_accept_text_booleans(table):
+    d = table.copy()
+    d["principal"] = "false"
+    d["ringleader"] = "0"
+    d["n_charges"] = "1"
+    d.loc[2, ["principal", "n_charges"]] = ["true", "2"]
+    data = validate(d).data
+    assert data.loc[2, "principal"] and data.loc[2, "n_charges"] == 2
+    assert data["principal"].sum() == 1

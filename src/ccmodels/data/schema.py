@@ -1,9 +1,11 @@
 """The offender-table contract: columns, types, and validation that reports every problem at once.
 
 One row per defendant per case. Column names are the contract; extra columns pass through.
-Validation collects each problem (column, row numbers, bad values, what is allowed) and raises a
-single :class:`DataValidationError`. Legally impossible rows are errors unless
-``on_illegal="drop"``, in which case they are removed and reported.
+The role columns (:data:`ROLE_COLUMNS`: principal, ringleader, number of charges) are optional:
+when absent they are filled with :data:`ROLE_DEFAULTS`. Validation collects each problem (column,
+row numbers, bad values, what is allowed) and raises a single :class:`DataValidationError`.
+Legally impossible rows are errors unless ``on_illegal="drop"``, in which case they are removed
+and reported.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from ccmodels import law
 __all__ = [
     "BOOL_COLUMNS",
     "CHAIN_COLUMNS",
+    "ROLE_COLUMNS",
+    "ROLE_DEFAULTS",
     "TARGETS",
     "TRAITS",
     "VALUE_CHAINS",
@@ -56,6 +60,14 @@ TARGETS: tuple[str, ...] = (
     "unknown",
 )
 BOOL_COLUMNS: tuple[str, ...] = (*CHAIN_COLUMNS, *TRAITS, "probation")
+#: Optional columns on the defendant's role and the number of crimes combined: ``principal``
+#: (主犯, art. 26), ``ringleader`` (犯罪集团的首要分子, arts. 26 and 97; never eligible for
+#: probation, art. 74) and ``n_charges`` (crimes whose sentences the executed sentence combines,
+#: art. 69; 1 for a single crime).
+ROLE_COLUMNS: tuple[str, ...] = ("principal", "ringleader", "n_charges")
+#: Values given to absent role columns: not a principal, not a ringleader, one charge.
+ROLE_DEFAULTS: dict[str, bool | int] = {"principal": False, "ringleader": False, "n_charges": 1}
+_ROLE_TYPES: dict[str, str] = {"principal": "bool", "ringleader": "bool", "n_charges": "int"}
 
 REQUIRED: dict[str, str] = {
     "case_id": "str",
@@ -167,8 +179,9 @@ def validate(
     df : pandas.DataFrame
         One row per defendant per case (see the data contract in the README).
     on_illegal : {"raise", "drop"}
-        Legal impossibilities (probation with a term over 36 months, probation for a recidivist,
-        a term above the statutory maximum for the article, an article not yet in force) raise by
+        Legal impossibilities (probation with a term over 36 months, probation for a recidivist
+        or a ringleader of a criminal group, a single-charge term above the statutory maximum for
+        the article, a combined term above the art. 69 cap, an article not yet in force) raise by
         default; ``"drop"`` removes those rows and reports them in ``ValidationReport.dropped``.
     source : str, optional
         File name to cite in error messages.
@@ -178,13 +191,15 @@ def validate(
     Returns
     -------
     ValidationReport
-        The typed table (categories, bools, ints, floats) and any dropped rows.
+        The typed table (categories, bools, ints, floats) and any dropped rows. Absent role
+        columns (:data:`ROLE_COLUMNS`) are added with their defaults (:data:`ROLE_DEFAULTS`).
 
     Raises
     ------
     DataValidationError
         Listing every problem found: missing columns, wrong types, values outside the allowed
-        set or range, and (unless dropped) legal impossibilities.
+        set or range (``n_charges`` below 1, a ringleader who is not a principal), and (unless
+        dropped) legal impossibilities.
     """
     if on_illegal not in ("raise", "drop"):
         raise ValueError(f"on_illegal must be 'raise' or 'drop', got {on_illegal!r}")
@@ -197,9 +212,12 @@ def validate(
             Problem(c, f"required column is missing (expected type {REQUIRED[c]})") for c in missing
         ]
     out = df.reset_index(drop=True).copy()
+    for col, default in ROLE_DEFAULTS.items():
+        if col not in out.columns:
+            out[col] = default
     bad_any = np.zeros(len(out), dtype=bool)
 
-    for col, kind in {**REQUIRED, **OPTIONAL}.items():
+    for col, kind in {**REQUIRED, **_ROLE_TYPES, **OPTIONAL}.items():
         if col not in out.columns:
             continue
         s = out[col]
@@ -281,6 +299,28 @@ def _range_problems(d: pd.DataFrame) -> list[Problem]:
                 "year", "out of range", _rows(bad_year), tuple(d.loc[bad_year, "year"]), "1997-2100"
             )
         )
+    few = (d["n_charges"] < 1).to_numpy()
+    if few.any():
+        problems.append(
+            Problem(
+                "n_charges",
+                "fewer than one charge",
+                _rows(few),
+                tuple(d.loc[few, "n_charges"]),
+                "integers >= 1 (1 for a single crime)",
+            )
+        )
+    lone = (d["ringleader"] & ~d["principal"]).to_numpy()
+    if lone.any():
+        problems.append(
+            Problem(
+                "ringleader",
+                "a ringleader who is not a principal",
+                _rows(lone),
+                (),
+                "ringleader implies principal (art. 26: who leads a criminal group is a principal)",
+            )
+        )
     neg_def = (d["defendant"] < 0).to_numpy()
     if neg_def.any():
         problems.append(Problem("defendant", "negative index", _rows(neg_def), (), ">= 0"))
@@ -315,14 +355,20 @@ def _legal_problems(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
     pm = d["probation_months"].to_numpy(dtype=float)
     fine = d["fine_yuan"].to_numpy(dtype=float)
     rec = d["recidivist"].to_numpy(dtype=bool)
+    lead = d["ringleader"].to_numpy(dtype=bool)
     juv = d["juvenile"].to_numpy(dtype=bool)
+    n_ch = d["n_charges"].to_numpy(dtype=np.int64)
+    year = d["year"].to_numpy()
+    single = n_ch < 2
 
     def add(mask: np.ndarray, col: str, msg: str, values: np.ndarray | None, allowed: str) -> None:
         if mask.any():
             vals = tuple(values[mask]) if values is not None else ()
             p.append(Problem(col, msg, _rows(mask), vals, allowed, legal=True))
 
-    lo, hi = law.custodial_range(st)
+    # Together the two checks below bound each term by law.term_cap: the general range of the
+    # sentence type (art. 69 caps for several charges), and the article's own maximum for one.
+    lo, hi = law.custodial_range(st, n_ch, year)
     custodial = np.isin(st, ["fixed_term", "detention"])
     eps = 1e-9
     add(
@@ -330,7 +376,8 @@ def _legal_problems(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
         "term_months",
         "outside the range of the sentence type",
         term,
-        "detention 1-6 months, fixed_term 6-180 months",
+        "detention 1-6 months, fixed_term 6-180 months; combined for n_charges >= 2 (art. 69): "
+        "detention up to 12, fixed_term up to 300 from 2011 (240 before)",
     )
     add(
         ~custodial & (term != 0),
@@ -340,16 +387,16 @@ def _legal_problems(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
         "0 for control, fine_only and exempt",
     )
     add(
-        custodial & (term > law.max_term(art, cfg) + eps),
+        custodial & single & (term > law.max_term(art, cfg) + eps),
         "term_months",
-        "above the statutory maximum for the article",
+        "above the statutory maximum for the article (single charge)",
         term,
         ", ".join(
             f"{a}: {m:g}"
             for a, m in zip(law.ARTICLES, law.max_term(list(law.ARTICLES), cfg), strict=True)
-        ),
+        )
+        + "; a sentence combined for n_charges >= 2 may reach the art. 69 cap",
     )
-    elig = law.probation_eligible(st, term, rec)
     add(
         prob & custodial & (term > law.PROBATION_MAX_TERM),
         "probation",
@@ -365,13 +412,19 @@ def _legal_problems(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
         "no probation for recidivists (art. 74)",
     )
     add(
+        prob & lead,
+        "probation",
+        "probation for a ringleader of a criminal group",
+        None,
+        "no probation for ringleaders of criminal groups (art. 74)",
+    )
+    add(
         prob & ~custodial,
         "probation",
         "probation without a custodial sentence",
         st.astype(object),
         "detention or fixed_term",
     )
-    del elig
     plo, phi = law.probation_period_bounds(st, term)
     with np.errstate(invalid="ignore"):
         bad_period = prob & custodial & ((pm < plo - eps) | (pm > phi + eps))
