@@ -20,7 +20,11 @@ How a judgment is read
   :mod:`~ccmodels.extract.clauses`, :mod:`~ccmodels.extract.flags`): flags are attributed to the
   defendant(s) named in the clause, or to the subject carried over from the previous clause.
   Claims count only when the court accepts them; the court's fact findings, the birth date and
-  (for single-defendant judgments) the cited articles complete them.
+  (for single-defendant judgments) the cited articles complete them. The defendant's role
+  (``principal``: 主犯; ``ringleader``: 首要分子 of a criminal group) is read the same way.
+* **Number of charges** (``n_charges``): the crimes whose sentences the executed sentence
+  combines (art. 69): the charges convicted in the verdict, plus one for an earlier judgment's
+  sentence joined to them (arts. 70, 71).
 * **Value chains and target** come from a TOML rule table (:mod:`~ccmodels.extract.chains`,
   ``ccmodels/resources/chain_rules.toml``), overridable with ``rules=``.
 

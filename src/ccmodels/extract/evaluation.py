@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ccmodels.data.schema import ROLE_COLUMNS
 from ccmodels.extract.flags import FLAG_COLUMNS
 from ccmodels.extract.pipeline import ExtractionResult
 
 __all__ = ["accuracy_table", "disagreements"]
 
-_NUMERIC_LABELS = ("term_months", "probation_months", "fine_yuan")
+_NUMERIC_LABELS = ("term_months", "probation_months", "fine_yuan", "n_charges")
 _LABEL_FIELDS = (
     "sentence_type",
     "term_months",
@@ -26,6 +27,7 @@ _LABEL_FIELDS = (
     "fine_yuan",
     "female",
     *(f for f in FLAG_COLUMNS if f != "disability"),
+    *ROLE_COLUMNS,
 )
 
 
@@ -74,8 +76,8 @@ def accuracy_table(
     ----------
     labels_path : str or Path
         CSV with ``doc_id``, ``defendant`` and any of the label fields (``sentence_type``,
-        ``term_months``, ``probation``, ``probation_months``, ``fine_yuan``, ``female`` and the
-        flags).
+        ``term_months``, ``probation``, ``probation_months``, ``fine_yuan``, ``female``, the
+        flags, and the roles ``principal``, ``ringleader`` and ``n_charges``).
     result : ExtractionResult or pandas.DataFrame
         The extraction (or its ``offenders`` table).
 

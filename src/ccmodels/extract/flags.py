@@ -11,6 +11,14 @@ articles (67(1) surrender, 67(3) confession, 65 recidivism, 27 accessory, 23 att
 juvenile, 19 disability) are a fallback, except that 67(3) is not read as 坦白 when the court
 credits only an at-trial admission as a discretionary (酌情) factor and no admission after arrest
 is recorded.
+
+The defendant's role (:func:`court_roles`) is read from the reasoning in the same way:
+``principal`` when the court finds him 主犯 or says he played the main role (起主要作用) in the
+joint crime, ``ringleader`` when it finds him the ringleader (首要分子) of a criminal group
+(犯罪集团, 黑社会性质组织); a ringleader of a mob crime (聚众斗殴 …) is not one. Negations and
+comparisons ("不区分主从犯", "并非主犯", "听从主犯张某的安排") are not findings; a defendant found an
+accessory is not a principal; a ringleader is a principal (art. 26). For single-defendant
+judgments a citation of art. 26 (paragraph 3: ringleader) is a fallback.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from ccmodels.extract.clauses import Mentions, segments
 from ccmodels.extract.numerals import chinese_number
 from ccmodels.extract.sections import Doc
 
-__all__ = ["FLAG_COLUMNS", "court_flags"]
+__all__ = ["FLAG_COLUMNS", "ROLE_FLAGS", "court_flags", "court_roles"]
 
 # Negations before a keyword: strong ones may be further away ("不能认定其系共同犯罪中的从犯").
 _NEG_STRONG = (
@@ -73,9 +81,42 @@ _FLAG_RULES: dict[str, tuple[str, str, int]] = {
 }
 #: Court-found flags (booleans), in output order.
 FLAG_COLUMNS: tuple[str, ...] = tuple(_FLAG_RULES)
-_FLAG_RES: dict[str, tuple[re.Pattern[str], re.Pattern[str], int]] = {
-    k: (re.compile(p), re.compile(x), w) for k, (p, x, w) in _FLAG_RULES.items()
+_Rules = dict[str, tuple[re.Pattern[str], re.Pattern[str], int]]
+_FLAG_RES: _Rules = {k: (re.compile(p), re.compile(x), w) for k, (p, x, w) in _FLAG_RULES.items()}
+
+# The defendant's role in a joint crime. Clauses about whether or how to tell principals from
+# accessories ("不宜区分主从", "无需区分主犯、从犯") find no role.
+_ROLE_RULES: dict[str, tuple[str, str, int]] = {
+    "principal": (r"主犯|(?:主要|主导)作用", r"是否|是指|区分|主从|主次", 4),
+    "ringleader": (
+        r"首要分子|组织、领导(?:该|本|这一)?(?:犯罪集团|黑社会性质组织)"
+        r"|黑社会性质组织的?(?:组织者|领导者|组织、领导者)",
+        r"是否|是指",
+        4,
+    ),
 }
+#: Role flags read from the reasoning (the contract's ``principal`` and ``ringleader``).
+ROLE_FLAGS: tuple[str, ...] = tuple(_ROLE_RULES)
+_ROLE_RES: _Rules = {k: (re.compile(p), re.compile(x), w) for k, (p, x, w) in _ROLE_RULES.items()}
+# A role word that describes someone else: "听从主犯张某的安排", "与主犯相比", "起主要作用的同案犯".
+_ROLE_OTHER_BEFORE_RE = re.compile(
+    r"(?:听从|服从|协助|帮助|配合|跟随|追随|受|与|同|和|比|较|对|除|同案|另案)$"
+)
+_ROLE_OTHER_AFTER_RE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{1,2}某|（|\(|另案|在逃|之外|以外"
+    r"|的(?:安排|指使|指挥|授意|要求|命令|纠集|邀约|带领|雇佣|同案|被告人|人员|犯罪分子"
+    r"|[\u4e00-\u9fff]{1,2}某))"
+)
+# 首要分子 is a ringleader of a criminal group only where the segment speaks of one (and does not
+# deny it: "本案不构成犯罪集团").
+_GROUP_RE = re.compile(
+    r"(?:犯罪|诈骗|盗窃|贩毒|毒品|抢劫|传销|赌博|恶势力)集团|黑社会性质组织|黑社会组织"
+)
+_GROUP_DENIED_RE = re.compile(
+    r"(?:不构成|不属于?|不是|并非|不能认定|不应认定|不予认定|不认定|未形成|尚未形成|不具备|没有形成)"
+    r"[^，。；]{0,10}$"
+)
+
 _NEG_BEFORE_RES: dict[int, re.Pattern[str]] = {
     w: re.compile(rf"{_NEG_STRONG}|{_NEG_BEFORE}[^，。；]{{0,{w}}}$|不$") for w in {4, 6}
 }
@@ -120,11 +161,23 @@ _ARTICLE_REF_RE = re.compile(
 )
 
 
-def _keyword_hits(clause: str, year: int | None) -> list[tuple[int, str, bool]]:
+def _speaks_of_group(text: str) -> bool:
+    """Whether a text names a criminal group the court does not deny."""
+    return any(not _GROUP_DENIED_RE.search(text[: m.start()]) for m in _GROUP_RE.finditer(text))
+
+
+def _keyword_hits(
+    clause: str, year: int | None, rules: _Rules = _FLAG_RES
+) -> list[tuple[int, str, bool]]:
     """Flag keywords in a clause: (position, flag, positive?)."""
     out: list[tuple[int, str, bool]] = []
-    for flag, (pos_re, excl_re, window) in _FLAG_RES.items():
+    for flag, (pos_re, excl_re, window) in rules.items():
         for m in pos_re.finditer(clause):
+            if flag in _ROLE_RULES and (
+                _ROLE_OTHER_BEFORE_RE.search(clause[: m.start()])
+                or _ROLE_OTHER_AFTER_RE.match(clause[m.end() :])
+            ):
+                continue
             # 具结 is read as the plea-agreement signature only once the 认罪认罚 pilot was running.
             if flag == "plea_leniency" and m.group(0) == "具结" and (year or 0) < 2017:
                 continue
@@ -163,6 +216,7 @@ def _scan_block(
     year: int | None,
     flags: Iterable[str],
     facts: bool,
+    rules: _Rules = _FLAG_RES,
 ) -> _FlagState:
     """Scan the reasoning (or the fact findings) for flags, per defendant.
 
@@ -184,12 +238,15 @@ def _scan_block(
         refusal = bool(_COURT_REFUSAL_RE.search(seg_text))
         after_offence = bool(_AFTER_OFFENCE_RE.search(seg_text))
         confessed = bool(re.search(r"如实(?:供述|交代|交待|供认)", seg_text))
+        group = _speaks_of_group(seg_text)
         for ci, clause in enumerate(seg.clauses):
             gs = mentions.groups(clause, subject)
             in_claim = ci >= seg.claim_at
-            for pos, flag, positive in _keyword_hits(clause, year):
+            for pos, flag, positive in _keyword_hits(clause, year, rules):
                 if flag not in wanted:
                     continue
+                if flag == "ringleader" and "首要分子" in clause[pos : pos + 4] and not group:
+                    continue  # the ringleader of a mob crime (聚众…), not of a criminal group
                 # In the facts, 认罪认罚/具结 is procedural: the prosecution's statement of it
                 # counts, but a defence submission ("辩护意见为…认罪认罚") is only a claim.
                 procedural = facts and flag == "plea_leniency" and seg.skip in ("", "party")
@@ -288,4 +345,42 @@ def court_flags(doc: Doc, mentions: Mentions) -> list[dict[str, bool]]:
         if flags["surrender"]:
             flags["confession"] = False
         out.append(flags)
+    return out
+
+
+def court_roles(doc: Doc, mentions: Mentions) -> list[dict[str, bool]]:
+    """The role the court finds for every defendant of a judgment.
+
+    Parameters
+    ----------
+    doc : Doc
+        The judgment, cut into sections.
+    mentions : Mentions
+        Finds the defendants a clause names.
+
+    Returns
+    -------
+    list of dict
+        Per defendant in header order, ``principal`` (主犯: the court finds him a principal or
+        says he played the main role) and ``ringleader`` (首要分子 of a criminal group). A
+        ringleader is a principal (art. 26); a defendant the court finds an accessory (从犯,
+        胁从犯) is not. Single-defendant judgments: a citation of art. 26 counts as a principal
+        finding, of art. 26(3) as a ringleader finding, unless the reasoning denies them.
+    """
+    n = mentions.n
+    roles = _scan_block(doc.reasoning, mentions, doc.year, ROLE_FLAGS, False, _ROLE_RES)
+    accessory = _scan_block(doc.reasoning, mentions, doc.year, ("accessory",), False)
+    cited = _cited_articles(doc.basis) if n == 1 else set()
+    out: list[dict[str, bool]] = []
+    for i in range(n):
+        found = {f: f in roles.pos[i] for f in ROLE_FLAGS}
+        if (26, "三") in cited and "ringleader" not in roles.neg[i]:
+            found["ringleader"] = True
+        if (26, None) in cited and "principal" not in roles.neg[i]:
+            found["principal"] = True
+        if "accessory" in accessory.pos[i] and not found["ringleader"]:
+            found["principal"] = False
+        if found["ringleader"]:
+            found["principal"] = True
+        out.append(found)
     return out

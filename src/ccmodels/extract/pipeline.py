@@ -18,16 +18,17 @@ import numpy as np
 import pandas as pd
 
 from ccmodels import law
-from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS
+from ccmodels.data.schema import CHAIN_COLUMNS, ROLE_COLUMNS, TARGETS
 from ccmodels.extract.chains import ChainRules, load_chain_rules
 from ccmodels.extract.clauses import Mentions
-from ccmodels.extract.flags import FLAG_COLUMNS, court_flags
+from ccmodels.extract.flags import FLAG_COLUMNS, court_flags, court_roles
 from ccmodels.extract.persons import minor_at_offence, offence_dates, person_details
 from ccmodels.extract.sections import name_pattern, split_sections, strip_parens
 from ccmodels.extract.verdict import (
     CYBER_ARTICLES,
     article_of,
     charges_of,
+    combined_charges,
     parse_sentence,
     verdict_segments,
 )
@@ -62,6 +63,7 @@ COLUMNS: tuple[str, ...] = (
     "probation_months",
     "fine_yuan",
     *FLAG_COLUMNS,
+    *ROLE_COLUMNS,
     *CHAIN_COLUMNS,
     "target",
 )
@@ -92,6 +94,7 @@ def _parse_document(
         name_pattern(names), {d.name: d.index for d in doc.defendants}, len(doc.defendants)
     )
     flags = court_flags(doc, mentions)
+    roles = court_roles(doc, mentions)
     offences = offence_dates(doc.facts)
     all_charges: list[str] = []
     rows: list[dict[str, Any]] = []
@@ -125,6 +128,8 @@ def _parse_document(
             "probation_months": float(sentence.probation_months),
             "fine_yuan": float(sentence.fine_yuan),
             **flags[d.index],
+            **roles[d.index],
+            "n_charges": combined_charges(seg, charges),
         }
         if not row["juvenile"] and minor_at_offence(person["birth_date"], offences, row["age"]):
             row["juvenile"] = True
@@ -224,8 +229,9 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         df[col] = pd.to_datetime(df[col])
     for col in ("age", "term_months", "probation_months", "fine_yuan"):
         df[col] = df[col].astype(float)
-    for col in ("female", "probation", *FLAG_COLUMNS, *CHAIN_COLUMNS):
+    for col in ("female", "probation", *FLAG_COLUMNS, "principal", "ringleader", *CHAIN_COLUMNS):
         df[col] = df[col].astype(bool)
+    df["n_charges"] = df["n_charges"].astype("int64")
     df["article"] = pd.Categorical(df["article"], categories=list(law.ARTICLES))
     df["sentence_type"] = pd.Categorical(df["sentence_type"], categories=list(law.SENTENCE_TYPES))
     df["target"] = pd.Categorical(df["target"], categories=list(TARGETS))
@@ -243,8 +249,9 @@ def _coverage(rows: list[dict[str, Any]], df: pd.DataFrame) -> pd.DataFrame:
         else:
             found = int(df[f].notna().sum()) if total else 0
         records.append((f, found))
-    for f in ("probation", *FLAG_COLUMNS, *CHAIN_COLUMNS):
+    for f in ("probation", *FLAG_COLUMNS, "principal", "ringleader", *CHAIN_COLUMNS):
         records.append((f"{f} (true)", int(df[f].sum()) if total else 0))
+    records.append(("n_charges (> 1)", int((df["n_charges"] > 1).sum()) if total else 0))
     for f in ("term_months", "probation_months", "fine_yuan"):
         records.append((f"{f} (> 0)", int((df[f] > 0).sum()) if total else 0))
     if total:

@@ -2,7 +2,9 @@
 
 The verdict is split at each defendant's ``<name>犯`` into one text per defendant; numbered items
 that uphold, quash or dismiss an earlier judgment (维持/撤销/驳回 …) are skipped. A 决定执行
-(combined) term and the fine stated with it take precedence over per-charge terms.
+(combined) term and the fine stated with it take precedence over per-charge terms. The number of
+crimes the executed sentence combines (:func:`combined_charges`) counts the crimes convicted and
+an earlier sentence joined to them (arts. 69-71).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ __all__ = [
     "Sentence",
     "article_of",
     "charges_of",
+    "combined_charges",
     "parse_sentence",
     "verdict_segments",
 ]
@@ -45,6 +48,12 @@ _COMBINED_RE = re.compile(
 _PROBATION_RE = re.compile(r"\s*[，,]?\s*(?:并?宣告|适用)?缓刑" + DURATION)
 _EXEMPT_RE = re.compile(r"免予刑事处罚|免除刑事处罚|免予刑事处分|免于刑事处罚")
 _CHARGE_RE = re.compile(r"犯(?P<c>[\u4e00-\u9fff、]{1,40}?罪)")
+# A combined sentence (数罪并罚 … 决定执行), and an earlier sentence joined to the new one:
+# "与前罪…并罚", "原犯…罪被判处…", "连同前判…", "撤销…缓刑，原判…", "与…刑事判决中对…犯…罪…并罚".
+_COMBINE_RE = re.compile(r"决定(?:合并)?执行|合并执行|并罚")
+_EARLIER_SENTENCE_RE = re.compile(
+    r"前罪|前判|原判|原犯|之前犯|前犯|余刑|(?:没有|尚未|未)执行(?:完毕)?的|判决(?:书)?中?对"
+)
 _SEVERITY = {"死刑": 5, "无期徒刑": 4, "有期徒刑": 3, "拘役": 2, "管制": 1}
 _KIND_TYPE = {"有期徒刑": "fixed_term", "拘役": "detention", "管制": "control"}
 
@@ -122,6 +131,34 @@ def charges_of(segment: str, name: str) -> list[str]:
         if c not in out:
             out.append(c)
     return out
+
+
+def combined_charges(segment: str, charges: Sequence[str]) -> int:
+    """The number of crimes whose sentences a defendant's executed sentence combines (art. 69).
+
+    Parameters
+    ----------
+    segment : str
+        The defendant's verdict text.
+    charges : sequence of str
+        The charges convicted in this judgment (:func:`charges_of`).
+
+    Returns
+    -------
+    int
+        The number of charges, plus one when the sentence is combined with an earlier
+        judgment's sentence (arts. 70, 71; 77 and 86 on revoked probation or parole), however
+        many crimes that sentence covered. A combined sentence (数罪并罚, 决定执行) counts at
+        least two; otherwise at least one.
+    """
+    s = strip_parens(segment)
+    n = len(set(charges))
+    combined = list(_COMBINE_RE.finditer(s))
+    if not combined:
+        return max(n, 1)
+    if _EARLIER_SENTENCE_RE.search(s[: combined[-1].start()]):
+        n += 1
+    return max(n, 2)
 
 
 def article_of(charges: Sequence[str]) -> str:
