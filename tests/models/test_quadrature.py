@@ -90,9 +90,9 @@ def brute_force(eta: np.ndarray, sigma: float, tau: float, x: dict[str, np.ndarr
 def _compiled(x: dict[str, np.ndarray], grad: bool = False) -> Any:
     eta, sigma, tau = pt.dvector("eta"), pt.dscalar("sigma"), pt.dscalar("tau")
     ll = case_loglik(eta, sigma, tau, x)
-    outs = [ll]
+    outs: list[Any] = [ll]
     if grad:
-        outs += pytensor.grad(ll.sum(), [eta, sigma, tau])
+        outs += [pytensor.grad(ll.sum(), v) for v in (eta, sigma, tau)]
     return pytensor.function([eta, sigma, tau], outs)
 
 
