@@ -3,8 +3,9 @@
 Every function returns a matplotlib ``Figure``; :func:`to_png` renders it and closes it.
 Series are told apart by marker, line style and hatching as well as by grey level, so the
 figures read the same printed in black and white. Plain figures are made without pyplot
-(``matplotlib.figure.Figure``: no global state, Agg canvas); the Pareto-k plot comes from
-arviz-plots and is closed through pyplot after rendering.
+(``matplotlib.figure.Figure``: no global state, Agg canvas). Rank plots, predictive checks,
+the forest plot and the Pareto-k plot are drawn by arviz-plots (matplotlib backend), whose
+figures come from pyplot and are closed through it by :func:`to_png`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pandas as pd
 import xarray as xr
 from cycler import cycler
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
-from scipy.stats import binom, rankdata
 
 __all__ = [
     "categories",
@@ -126,6 +127,32 @@ def _value_axis(ax: Any, axis: str, percent: bool, money: bool) -> None:
         target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
+GREYS = ("black", "0.45", "0.2", "0.6")
+STYLES = ("-", "--", "-.", ":")
+
+
+def _pc_figure(pc: Any) -> Figure:
+    """The matplotlib figure of an arviz-plots ``PlotCollection``."""
+    fig: Figure = pc.viz["figure"].item()
+    return fig
+
+
+def _pc_axes(pc: Any, var: str) -> Any:
+    """The axes of variable ``var`` in a ``PlotCollection`` faceted by variable."""
+    return pc.viz["plot"][var].item()
+
+
+def _predictive_tree(observed: np.ndarray, replicated: np.ndarray, dim: str) -> xr.DataTree:
+    """Observed values (``dim``) and replicated ones (draw, ``dim``) as the ``observed_data``
+    and ``posterior_predictive`` groups arviz-plots reads, under one variable ``y``.
+
+    The draws may come from the prior or the posterior: arviz-plots only needs the layout.
+    """
+    pred = xr.Dataset({"y": (("chain", "draw", dim), np.asarray(replicated, float)[None])})
+    obs = xr.Dataset({"y": ((dim,), np.asarray(observed, float))})
+    return xr.DataTree.from_dict({"posterior_predictive": pred, "observed_data": obs})
+
+
 @styled
 def counts_by_year(table: pd.DataFrame, unit: str) -> Figure:
     """Grouped bars of cases and ``unit`` rows per year (columns ``cases``, ``rows``)."""
@@ -220,31 +247,61 @@ def _with_n(df: pd.DataFrame) -> list[tuple[Any, Any]]:
 
 @styled
 def forest(df: pd.DataFrame, xlabel: str, title: str, *, percent: bool = True) -> Figure:
-    """Forest plot of effects (columns ame/mean, lower, upper; index the labels) around 0."""
+    """Forest plot of effects (columns ame/mean, lower, upper; index the labels) around 0.
+
+    ``df`` holds summaries, not draws: arviz-plots' :func:`~arviz_plots.plot_forest` draws
+    them as given (precomputed point estimates and 95% intervals), laid out on a one-draw
+    Dataset of the means with the labels as its coordinate.
+    """
+    import arviz_plots as azp
+
     col = "ame" if "ame" in df else "mean"
     n = len(df)
-    fig, (ax,) = _axes(height=max(2.2, 0.38 * n + 1.2))
-    y = np.arange(n)[::-1].astype(float)
-    mean, lo, hi = (df[c].to_numpy(float) for c in (col, "lower", "upper"))
-    ax.axvline(0.0, color="0.4", linestyle="--", linewidth=1)
-    ax.errorbar(
-        mean,
-        y,
-        xerr=[mean - lo, hi - mean],
-        capsize=3,
-        label="mean (95% interval)",
-        **(MEAN_STYLE | {"linestyle": "none"}),
-    )
     if "n_with_trait" in df:
         labels = [f"{k} (n={int(v)})" for k, v in df["n_with_trait"].items()]
     else:
         labels = [str(k) for k in df.index]
-    ax.set_yticks(y, labels)
+    coords = {"label": labels}
+    mean = xr.DataArray(df[col].to_numpy(float), dims="label", coords=coords)
+    interval = xr.DataArray(
+        df[["lower", "upper"]].to_numpy(float),
+        dims=("label", "ci_bound"),
+        coords=coords | {"ci_bound": ["lower", "upper"]},
+    )
+    post = xr.Dataset({"effect": mean.expand_dims(chain=1, draw=1)})
+    label_width = min(3.0, max(1.0, 0.07 * max((len(t) for t in labels), default=1) + 0.3))
+    pc = azp.plot_forest(
+        xr.DataTree.from_dict({"posterior": post}),
+        backend="matplotlib",
+        combined=True,
+        labels=["label"],
+        stats={
+            "twig": xr.Dataset({"effect": interval}),
+            "point_estimate": xr.Dataset({"effect": mean}),
+        },
+        visuals={
+            "trunk": False,
+            "twig": {"color": "black", "width": 1.3, "linestyle": "-"},
+            "point_estimate": {"color": "black", "facecolor": "black", "marker": "o", "size": 30},
+            "labels": {"size": 9},
+            "ticklabels": False,
+        },
+        figure_kwargs={
+            "figsize": (WIDTH, max(2.2, 0.38 * n + 1.2)),
+            "width_ratios": [label_width, WIDTH - label_width],
+            "layout": "constrained",
+        },
+    )
+    fig = _pc_figure(pc)
+    ax_labels = pc.viz["plot"].sel(column="labels").item()
+    ax = pc.viz["plot"].sel(column="forest").item()
+    ax_labels.set_axis_off()
+    ax.axvline(0.0, color="0.4", linestyle="--", linewidth=1, zorder=1)
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel(xlabel)
     if percent:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:+.0f}"))
-    ax.set_title(title)
+    fig.suptitle(title, fontsize=RC["axes.titlesize"])
     return fig
 
 
@@ -258,32 +315,54 @@ def ppc_hist(
     what: str = "posterior",
     log_ticks: Sequence[float] | None = None,
 ) -> Figure:
-    """Histograms (as step lines on shared bins) of replicated data sets over the observed.
+    """Histograms (as step lines on shared bins) of replicated data sets over the observed,
+    drawn by arviz-plots' :func:`~arviz_plots.plot_ppc_dist` (``kind="hist"``).
 
-    With ``log_ticks`` the values are logs and the axis is labelled at those original values.
+    Replicated data sets may differ in length (e.g. only the fined offenders of each): they
+    are padded with NaN, which the histograms leave out. With ``log_ticks`` the values are
+    logs and the axis is labelled at those original values.
     """
-    fig, (ax,) = _axes()
-    pooled = np.concatenate([observed, *replicated]) if replicated else observed
+    import arviz_plots as azp
+
+    observed = np.asarray(observed, float)
+    reps = [np.asarray(r, float) for r in replicated if len(r)]
+    pooled = np.concatenate([observed, *reps])
     pooled = pooled[np.isfinite(pooled)]
     lo, hi = np.quantile(pooled, [0.002, 0.998]) if pooled.size else (0.0, 1.0)
-    lo, hi = min(lo, float(np.min(observed))), max(hi, float(np.max(observed)))
+    finite_obs = observed[np.isfinite(observed)]
+    if finite_obs.size:
+        lo, hi = min(lo, float(finite_obs.min())), max(hi, float(finite_obs.max()))
     if hi <= lo:
         hi = lo + 1.0
-    bins = np.linspace(lo, hi, 31)
-    for i, rep in enumerate(replicated):
-        if not len(rep):
-            continue
-        dens, _ = np.histogram(rep, bins=bins, density=True)
-        ax.stairs(
-            dens,
-            bins,
-            color="0.6",
-            linewidth=0.7,
-            alpha=0.6,
-            label=f"replicated under the {what} ({len(replicated)} draws)" if i == 0 else None,
-        )
-    dens, _ = np.histogram(observed, bins=bins, density=True)
-    ax.stairs(dens, bins, color="black", linewidth=2.2, label="observed")
+    width = max([observed.size, *(r.size for r in reps)])
+
+    def padded(v: np.ndarray) -> np.ndarray:
+        out = np.full(width, np.nan)
+        out[: v.size] = np.where(np.isfinite(v), v, np.nan)
+        return out
+
+    rep = np.stack([padded(r) for r in reps]) if reps else padded(observed)[None]
+    hist = {"bins": 30, "range": (float(lo), float(hi))}
+    pc = azp.plot_ppc_dist(
+        _predictive_tree(padded(observed), rep, "obs"),
+        kind="hist",
+        num_samples=rep.shape[0],
+        backend="matplotlib",
+        stats={"predictive_dist": hist, "observed_dist": hist},
+        visuals={
+            "predictive_dist": {"color": "0.6", "alpha": 0.6, "width": 0.7, "linestyle": "-"}
+            if reps
+            else False,
+            "observed_dist": {"color": "black", "width": 2.2, "linestyle": "-"},
+            "title": False,
+            "remove_axis": False,
+        },
+        figure_kwargs={"figsize": (WIDTH, HEIGHT), "layout": "constrained"},
+    )
+    fig = _pc_figure(pc)
+    ax = _pc_axes(pc, "y")
+    ax.set_xlim(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo))
+    ax.set_ylim(bottom=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("density")
     if log_ticks is not None:
@@ -291,7 +370,12 @@ def ppc_hist(
         while len(ticks) > 9:
             ticks = ticks[::2]
         ax.set_xticks(np.log(ticks), [f"{t:,.0f}" if t >= 1 else f"{t:g}" for t in ticks])
-    fig.legend(loc="outside lower center", ncols=2)
+    handles = [Line2D([], [], color="black", linewidth=2.2)]
+    names = ["observed"]
+    if reps:
+        handles.insert(0, Line2D([], [], color="0.6", linewidth=0.7))
+        names.insert(0, f"replicated under the {what} ({len(reps)} draws)")
+    fig.legend(handles, names, loc="outside lower center", ncols=2)
     ax.set_title(title)
     return fig
 
@@ -310,68 +394,91 @@ def ppc_by_group(
     xlabel: str = "judgment year",
 ) -> Figure:
     """A statistic per group: replicated 50% and 95% intervals (thick and thin bars) and
-    median (dash), observed (filled diamond). ``replicated`` has shape (draws, groups)."""
-    fig, (ax,) = _axes()
-    x = np.arange(len(groups), dtype=float)
-    q = np.nanquantile(replicated, [0.025, 0.25, 0.5, 0.75, 0.975], axis=0)
-    ax.vlines(x, q[0], q[4], color="0.55", linewidth=1.5, label=f"{what} predictive 95%")
-    ax.vlines(x, q[1], q[3], color="0.3", linewidth=6, label=f"{what} predictive 50%")
-    ax.plot(x, q[2], linestyle="none", marker="_", markersize=14, color="white")
-    ax.plot(
-        x, observed, linestyle="none", marker="D", color="black", markersize=6, label="observed"
+    median (dash), observed (filled diamond). ``replicated`` has shape (draws, groups).
+
+    Drawn by arviz-plots' :func:`~arviz_plots.plot_ppc_interval` (equal-tailed intervals),
+    each group taking the place of one observation.
+    """
+    import arviz_plots as azp
+
+    pc = azp.plot_ppc_interval(
+        _predictive_tree(observed, replicated, "group"),
+        backend="matplotlib",
+        point_estimate="median",
+        ci_kind="eti",
+        ci_probs=(0.5, 0.95),
+        visuals={
+            "trunk": {"color": "0.55", "width": 1.5, "alpha": 1.0, "linestyle": "-"},
+            "twig": {"color": "0.3", "width": 6, "linestyle": "-"},
+            "prediction_markers": {"color": "white", "marker": "_", "size": 196, "width": 1.5},
+            "observed_markers": {"color": "black", "marker": "D", "size": 36, "zorder": 3},
+            "xlabel": False,
+            "ylabel": False,
+        },
+        figure_kwargs={"figsize": (WIDTH, HEIGHT), "layout": "constrained"},
     )
+    fig = _pc_figure(pc)
+    ax = _pc_axes(pc, "y")
+    x = np.arange(len(groups), dtype=float)
     ax.set_xticks(x, [str(g) for g in groups])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _value_axis(ax, "y", percent, money)
-    fig.legend(loc="outside lower center", ncols=3)
+    handles = [
+        Line2D([], [], color="0.55", linewidth=1.5),
+        Line2D([], [], color="0.3", linewidth=6),
+        Line2D([], [], color="black", marker="D", linestyle="none", markersize=6),
+    ]
+    names = [f"{what} predictive 95%", f"{what} predictive 50%", "observed"]
+    fig.legend(handles, names, loc="outside lower center", ncols=3)
     ax.set_title(title)
     return fig
 
 
 @styled
 def rank(ds: xr.Dataset, title: str) -> Figure:
-    """Rank histograms per chain (Vehtari et al. 2021) of a few scalar parameters.
+    """Rank plots per chain (arviz-plots' :func:`~arviz_plots.plot_rank`) of a few scalar
+    parameters (variables of ``ds``, dimensions chain and draw).
 
-    Each draw is ranked among all chains' draws; each chain (one line style each) counts its
-    draws per rank bin. The grey band is the central 95% range of a bin count under uniform
-    ranks, the thin line its expectation.
+    Each draw is ranked among all chains' draws; each chain (one grey and line style each)
+    shows the ECDF of its fractional ranks minus the uniform CDF, which stays near the zero
+    line when the chains sample the same distribution. Each panel gives the p-value of
+    arviz-plots' multi-chain uniformity test (at level α); dots mark the ranks where a chain
+    departs most when the test rejects. (arviz-plots draws rank plots as these Δ-ECDFs, not
+    as per-bin histograms.)
     """
+    import arviz_plots as azp
+
     names = [str(n) for n in ds.data_vars]
     ncols = 2 if len(names) > 1 else 1
     nrows = (len(names) + ncols - 1) // ncols
-    fig = Figure(figsize=(WIDTH, 2.1 * nrows + 0.7), layout="constrained")
-    axs = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    styles = ["-", "--", "-.", ":"]
-    greys = ["black", "0.45", "0.2", "0.6"]
-    for ax, name in zip(axs, names, strict=False):
-        x = np.asarray(ds[name].transpose("chain", "draw").values, float)
-        n_chains, n_draws = x.shape
-        ranks = rankdata(x.ravel()).reshape(x.shape) / x.size
-        nb = int(min(20, max(5, n_draws // 10)))
-        edges = np.linspace(0.0, 1.0, nb + 1)
-        lo, hi = binom.ppf([0.025, 0.975], n_draws, 1.0 / nb)
-        ax.axhspan(lo, hi, color=BAND, linewidth=0)
-        ax.axhline(n_draws / nb, color="0.5", linewidth=0.8)
-        for c in range(n_chains):
-            counts, _ = np.histogram(ranks[c], bins=edges)
-            ax.stairs(
-                counts,
-                edges,
-                color=greys[c % 4],
-                linestyle=styles[c % 4],
-                linewidth=1.4,
-                label=f"chain {c}",
-            )
-        ax.set_title(name, fontsize=9)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(bottom=0)
+    n_chains = int(ds.sizes["chain"])
+    pc = azp.plot_rank(
+        xr.DataTree.from_dict({"posterior": ds}),
+        backend="matplotlib",
+        col_wrap=ncols,
+        aes={"color": ["chain"], "linestyle": ["chain"]},
+        color=[GREYS[c % 4] for c in range(n_chains)],
+        linestyle=[STYLES[c % 4] for c in range(n_chains)],
+        visuals={
+            "ecdf_lines": {"width": 1.2},
+            "title": {"size": 9},
+            "xlabel": {"text": "fractional rank among all chains' draws", "size": 8},
+            "remove_axis": False,
+        },
+        figure_kwargs={
+            "figsize": (WIDTH, 2.3 * nrows + 0.9),
+            "sharex": False,
+            "layout": "constrained",
+        },
+    )
+    fig = _pc_figure(pc)
+    for name in names:
+        ax = _pc_axes(pc, name)
+        ax.axhline(0.0, color="0.5", linewidth=0.8, zorder=1)
         ax.grid(False)
-    for ax in axs[len(names) :]:
-        ax.set_visible(False)
-    axs[0].legend(loc="lower left", ncols=2, fontsize=7)
-    fig.supxlabel("rank of the draw among all chains' draws (fraction)", fontsize=9)
-    fig.supylabel("draws per rank bin", fontsize=9)
+    pc.add_legend("chain", loc="outside lower center", ncols=min(n_chains, 8), fontsize=7)
+    fig.supylabel("ECDF of ranks minus uniform", fontsize=9)
     fig.suptitle(title, fontsize=10)
     return fig
 
@@ -388,7 +495,7 @@ def khat(elpd: Any, good_k: float, unit: str, title: str) -> Figure:
             marker="+",
             figure_kwargs={"figsize": (WIDTH, HEIGHT)},
         )
-        fig: Figure = pc.viz["figure"].item()
+        fig = _pc_figure(pc)
         ax = pc.viz["plot"].item()
         k = np.asarray(elpd.pareto_k).ravel()
         top = max(1.1, float(np.nanmax(k)) + 0.1) if k.size else 1.1
