@@ -136,7 +136,7 @@ def _judge(c: Convergence, ess_min: float | None) -> None:
         )
         c.remedies.append(
             f"R-hat > {t['rhat_ok']}: run longer chains (more draws and tune) and look at the "
-            "rank histograms; if it persists, reparameterise the worst parameter"
+            "rank plots; if it persists, reparameterise the worst parameter"
         )
     if ess_min is not None and ess_min < t["ess_ok"]:
         fail |= ess_min < t["ess_fail"]

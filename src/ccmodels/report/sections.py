@@ -290,14 +290,14 @@ def convergence_section(ctx: FitContext) -> tuple[Section, dg.Convergence]:
             ctx.figure(
                 "rank",
                 fg.rank(
-                    ds, f"Rank histograms: the {len(ds.data_vars)} parameters with highest R-hat"
+                    ds, f"Rank plots: the {len(ds.data_vars)} parameters with highest R-hat"
                 ),
-                "Rank histograms of the least converged parameters",
-                "Rank histograms (Vehtari et al. 2021): every draw is ranked among all chains' "
-                "draws and each chain (one line style each) counts its draws per rank bin. "
-                "Chains that sample the same distribution stay inside the grey band (95% range "
-                "of a bin count under uniform ranks); a chain high in one region and low in "
-                "another means the chains disagree.",
+                "Rank plots of the least converged parameters",
+                "Rank plots (Vehtari et al. 2021): every draw is ranked among all chains' draws "
+                "and each chain's line (one line style each) is the ECDF of its fractional ranks "
+                "minus the uniform CDF. Chains that sample the same distribution stay near zero; "
+                "the p-value is a multi-chain uniformity test and dots mark where a chain "
+                "departs most.",
             )
         )
     return sec, c
