@@ -289,9 +289,7 @@ def convergence_section(ctx: FitContext) -> tuple[Section, dg.Convergence]:
         sec.blocks.append(
             ctx.figure(
                 "rank",
-                fg.rank(
-                    ds, f"Rank plots: the {len(ds.data_vars)} parameters with highest R-hat"
-                ),
+                fg.rank(ds, f"Rank plots: the {len(ds.data_vars)} parameters with highest R-hat"),
                 "Rank plots of the least converged parameters",
                 "Rank plots (Vehtari et al. 2021): every draw is ranked among all chains' draws "
                 "and each chain's line (one line style each) is the ECDF of its fractional ranks "
