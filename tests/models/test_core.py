@@ -15,7 +15,7 @@ import xarray as xr
 from pymc_extras.prior import Prior
 
 from ccmodels import params
-from ccmodels.models import FineModel, ModelConfigError, ProbationModel, SentenceModel
+from ccmodels.models import FineModel, ModelConfigError, ProbationModel, SentenceModel, blocks
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design, case_rows, year_rows
 
@@ -34,14 +34,7 @@ class DefendantCount(Model):
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
-        return {
-            "intercept": Prior("Normal", mu=-1.0, sigma=1.0),
-            "sigma_year": Prior("HalfNormal", sigma=0.5),
-            "year_drift": Prior("Normal", mu=0.0, sigma=0.5),
-            "sigma_chain": Prior("HalfNormal", sigma=0.5),
-            "sigma_article": Prior("HalfNormal", sigma=0.5),
-            "beta": Prior("Normal", mu=0.0, sigma=1.0),
-        }
+        return blocks.linear_priors(Prior("Normal", mu=-1.0, sigma=1.0), sigma_year=0.5, drift=0.5)
 
     @classmethod
     def default_effects(cls) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from typing import Any
 import xarray as xr
 
 from ccmodels.models.base import FitFileError, ModelConfigError, OutcomeModel
+from ccmodels.models.config import check_keys
 from ccmodels.models.fine import FineModel
 from ccmodels.models.probation import ProbationModel
 from ccmodels.models.sentence import SentenceModel
-from ccmodels.util import did_you_mean
 
 __all__ = ["MODELS", "from_spec", "load_fit", "read_spec"]
 
@@ -34,12 +34,7 @@ def read_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
         spec = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ModelConfigError(f"{p}: not valid TOML: {exc}") from None
-    for k in spec:
-        if k not in _SPEC_KEYS:
-            raise ModelConfigError(
-                f"{p}: unknown key {k!r}{did_you_mean(k, _SPEC_KEYS)}; "
-                f"allowed: {', '.join(_SPEC_KEYS)}"
-            )
+    check_keys(spec, _SPEC_KEYS, "key", f"{p}: ")
     if spec.get("model") not in MODELS:
         raise ModelConfigError(
             f"{p}: 'model' must be one of {', '.join(MODELS)}, got {spec.get('model')!r}"
