@@ -6,7 +6,10 @@ and the share of parameter elements inside their 90% intervals. Writes
 ``benchmarks/results/recovery_seeds.json``. A test that rests on one seed's luck is broken:
 every row should show 0 divergences, R-hat <= 1.01 and ESS >= 400.
 
-Usage: ``python benchmarks/recovery_seeds.py [--seeds 20261128 1 2 3 4]``
+The JSON is rewritten after every fit; with ``--resume`` the fits already in it are kept and
+skipped, so an interrupted run goes on where it stopped.
+
+Usage: ``python benchmarks/recovery_seeds.py [--seeds 20261128 1 2 3 4] [--resume]``
 """
 
 from __future__ import annotations
@@ -45,14 +48,21 @@ def fits(seed: int):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, nargs="+", default=[20261128, 1, 2, 3, 4])
+    ap.add_argument("--resume", action="store_true", help="keep and skip the fits in the JSON")
     args = ap.parse_args()
-    rows = []
+    rows: list[dict] = []
+    if args.resume and OUT.exists():
+        rows = json.loads(OUT.read_text(encoding="utf-8"))["runs"]
+    done = {(r["seed"], r["population"], r["model"]) for r in rows}
+    OUT.parent.mkdir(exist_ok=True)
     print(
         f"{'seed':>9} {'population':<16} {'model':<19} {'n':>6} {'div':>4} {'rhat':>6} "
         f"{'ess':>6} {'in90':>5} {'sec':>5}"
     )
     for seed in args.seeds:
         for label, name, m, pop in fits(seed):
+            if (seed, label, name) in done:
+                continue
             t0 = time.perf_counter()
             with expected_warnings():
                 m.fit(pop.offenders, seed=1, progress=False)
@@ -76,8 +86,13 @@ def main() -> None:
                 f"{row['rhat_max']:>6.3f} {row['ess_bulk_min']:>6.0f} {cov:>5.2f} {sec:>5.0f}",
                 flush=True,
             )
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({"runs": rows}, indent=2) + "\n", encoding="utf-8")
+            OUT.write_text(json.dumps({"runs": rows}, indent=2) + "\n", encoding="utf-8")
+    for r in rows:
+        print(
+            f"{r['seed']:>9} {r['population']:<16} {r['model']:<19} {r['n_rows']:>6} "
+            f"{r['divergences']:>4} {r['rhat_max']:>6.3f} {r['ess_bulk_min']:>6.0f} "
+            f"{r['inside_90']:>5.2f} {r['wall_seconds']:>5.0f}"
+        )
     bad = [r for r in rows if r["divergences"] or r["rhat_max"] > 1.01 or r["ess_bulk_min"] < 400]
     print(f"{len(rows) - len(bad)}/{len(rows)} fits clean; wrote {OUT}")
 

@@ -112,6 +112,30 @@ def test_linear_predictor_as_matrix_equals_the_predictor(priors):
     np.testing.assert_allclose(theta @ x.matrix(coords).T, eta, atol=1e-10)
 
 
+@given(
+    n=st.integers(1, 60),
+    levels=st.integers(1, 4),
+    extra_levels=st.integers(1, 3),
+    seed=st.integers(0, 2**20),
+)
+def test_distinct_rows_reproduce_every_row(n, levels, extra_levels, seed):
+    rng = np.random.default_rng(seed)
+    x = params.LinearData(
+        n,
+        year_idx=rng.integers(0, levels, n),
+        chains=rng.integers(0, 2, (n, 2)).astype(float),
+        art_idx=rng.integers(0, levels, n),
+        traits=rng.integers(0, 2, (n, 3)).astype(float),
+    )
+    extra = rng.integers(0, extra_levels, n).astype(float)
+    first, inv = x.distinct(extra)
+    coords = {"year": range(levels), "article": range(levels)}
+    full = np.hstack([x.matrix(coords), extra[:, None]])
+    np.testing.assert_array_equal(full[first][inv], full)
+    # one representative per distinct row: no two representatives are equal
+    assert len(np.unique(full[first], axis=0)) == len(first)
+
+
 def test_year_walk_continues_with_drift_out_of_sample():
     rng = np.random.default_rng(0)
     s = 4000

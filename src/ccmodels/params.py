@@ -228,6 +228,21 @@ class LinearData:
             s(self.traits),
         )
 
+    def distinct(self, *extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with the same covariates (and the same ``extra`` values): ``(first, inverse)``
+        with ``rows == first[inverse]`` in covariate terms, so that a function of the linear
+        predictor need be computed once per distinct row (``f(eta[:, first])[:, inverse]``)."""
+        parts = [
+            a.reshape(self.n, -1)
+            for a in (self.year_idx, self.chains, self.art_idx, self.traits, *extra)
+            if a is not None
+        ]
+        if not parts:
+            return np.zeros(min(self.n, 1), np.int64), np.zeros(self.n, np.int64)
+        key = np.hstack([np.asarray(p, dtype=float) for p in parts])
+        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+
     def matrix(self, coords: Mapping[str, Sequence[Any]]) -> np.ndarray:
         """The same predictor as a design matrix ``X`` (rows, coefficients): intercept, year
         one-hot, chain flags, article one-hot, traits, matching :func:`stack`."""

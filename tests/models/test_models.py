@@ -215,6 +215,18 @@ def test_summaries_have_intervals(fitted):
     assert (f["mean"] > 0).all()
 
 
+def test_mean_term_once_per_distinct_row_equals_every_row(fitted):
+    m = fitted["sentence"]
+    d, draws = m.design, m.draws()
+    lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
+    full = m._mean_from(m.eta(m.prefix, draws, d, np.random.default_rng(0)), draws, lo, hi)
+    np.testing.assert_allclose(m._mean(draws, d, np.random.default_rng(0)), full, rtol=1e-12)
+    stored = m.idata["derived"]["mean_term_by_year"].to_dataset()
+    np.testing.assert_allclose(
+        stored["mean"].values, m.mean_term_by("year")["mean"].to_numpy(), rtol=1e-12
+    )
+
+
 def test_posterior_and_prior_predictive(fitted, population):
     pp = fitted["probation"].sample_posterior_predictive(thin=5)
     assert set(np.unique(pp["probation"].values)) <= {0.0, 1.0}

@@ -162,10 +162,18 @@ class Predictive:
                 pymc_log.setLevel(level)
         return out["prior"].to_dataset(), d
 
-    def eta(self, prefix: str, draws: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
-        """The linear predictor (samples, rows) from draws, with the out-of-sample rules."""
+    def eta(
+        self,
+        prefix: str,
+        draws: Draws,
+        d: Design,
+        rng: np.random.Generator,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The linear predictor (samples, rows) from draws, with the out-of-sample rules
+        (of the design rows ``rows`` only, if given)."""
         vals = params.extend(draws, prefix, draws.coords, d.coords, rng)
-        return np.asarray(params.linear(vals, prefix, d.x))
+        return np.asarray(params.linear(vals, prefix, d.x if rows is None else d.x.subset(rows)))
 
     def new_design(self, new_data: pd.DataFrame) -> Design:
         """Design for new rows on the fitted coords, extended to new years and levels."""

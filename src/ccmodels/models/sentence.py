@@ -263,9 +263,12 @@ class SentenceModel(Model):
         rng: np.random.Generator,
         integrate_case: bool = True,
     ) -> np.ndarray:
-        mu = self.eta(self.prefix, params, d, rng)
         lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
-        return self._mean_from(mu, params, lo, hi)
+        # once per distinct row: the same covariates give the same linear predictor, and the
+        # bounds follow the article
+        first, inv = d.x.distinct(lo, hi)
+        mu = self.eta(self.prefix, params, d, rng, rows=first)
+        return self._mean_from(mu, params, lo[first], hi[first])[:, inv]
 
     def _mean_from(
         self, mu: np.ndarray, params: Mapping[str, np.ndarray], lo: np.ndarray, hi: np.ndarray
@@ -328,7 +331,13 @@ class SentenceModel(Model):
     # ------------------------------------------------------------------ summaries
     def derived(self) -> dict[str, pd.DataFrame]:
         """Mean term by year and by value chain (see :meth:`mean_term_by`)."""
-        return {f"mean_term_by_{by}": self.mean_term_by(by) for by in ("year", "value_chain")}
+        d = self._fitted_design()
+        e = self._mean(self.draws(), d, np.random.default_rng(0))
+        obs = d.rows["term_months"].to_numpy(float)
+        return {
+            f"mean_term_by_{by}": group_summary(e, d.rows, obs, by)
+            for by in ("year", "value_chain")
+        }
 
     def mean_term_by(
         self, by: str = "year", params: Draws | None = None, hdi: float = 0.95

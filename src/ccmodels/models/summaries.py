@@ -47,11 +47,15 @@ def group_summary(
         groups = [(k, v == k) for k in pd.unique(v)]
     else:
         raise ValueError(f"cannot group by {by!r}: use 'year', 'value_chain', 'all' or a column")
+    groups = [(k, m) for k, m in groups if m.any()]
+    if not groups:
+        return pd.DataFrame(columns=[by, "n", "mean", "median", "lower", "upper"]).set_index(by)
+    # all group means in one product: (samples, rows) @ (rows, groups) of averaging weights
+    w = np.stack([m / m.sum() for _, m in groups], axis=1)
+    means = np.asarray(e, dtype=float) @ w
     out = []
-    for key, m in groups:
-        if not m.any():
-            continue
-        g = e[:, m].mean(axis=1)
+    for j, (key, m) in enumerate(groups):
+        g = means[:, j]
         lo, hi = interval(g, prob)
         rec = {
             by: key,
