@@ -98,17 +98,25 @@ class Param:
 
 @dataclass(frozen=True)
 class LinearSpec:
-    """A linear predictor: its prefix, the Scenario predictor it maps to (dotted path) and the
-    articles its unit admits (``"all"`` or ``"fine"``: those allowing a fine)."""
+    """A linear predictor: its prefix, the Scenario predictor it maps to (dotted path), the
+    articles its unit admits (``"all"``, or ``"fine"``: those allowing a fine) and the blocks
+    (coords dims) it can have at most (a model's effects switch them off further)."""
 
     prefix: str
     field: str
     articles: str = "all"
+    dims: tuple[str, ...] = ("year", "value_chain", "article", "trait")
 
     def article_levels(self) -> list[str]:
+        if "article" not in self.dims:
+            return []
         if self.articles == "fine":
             return [a for a in law.ARTICLES if law.fine_allowed(np.array([a]))[0]]
         return list(law.ARTICLES)
+
+    def on(self, coords: Mapping[str, Any]) -> dict[str, Any]:
+        """The coords of this predictor's blocks among ``coords``."""
+        return {k: v for k, v in coords.items() if k in self.dims}
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,27 @@ MODELS: dict[str, ModelParams] = {
         ),
         (Param("fine_amount_sigma", (), "fine.sigma"),),
     ),
+    "group_size": ModelParams(
+        "group_size",
+        (
+            LinearSpec("size_mu", "group_size.mu", dims=("year", "value_chain")),
+            LinearSpec("size_alpha", "group_size.alpha", dims=("year",)),
+        ),
+    ),
+    "case_volume": ModelParams(
+        "case_volume",
+        (LinearSpec("volume", "volume.log_rate", dims=("year",)),),
+        (Param("volume_dispersion", (), "volume.dispersion"),),
+    ),
+    "value_chain": ModelParams(
+        "value_chain",
+        tuple(LinearSpec(f"vc_{c}", f"chains.logit.{c}", dims=("year",)) for c in VALUE_CHAINS),
+    ),
 }
+#: the models of the growth of cases (volume, group size, value-chain composition)
+GROWTH_MODELS = ("group_size", "case_volume", "value_chain")
+#: the models of the sentences (offender level)
+OUTCOME_MODELS = ("sentence", "probation", "fine")
 
 
 def register(spec: ModelParams) -> ModelParams:
@@ -191,7 +219,9 @@ def model_parameters(
     spec = MODELS[model]
     opts = set(options)
     out = [
-        p for s in spec.linear for p in linear_parameters(s.prefix, coords, "year_drift" in opts)
+        p
+        for s in spec.linear
+        for p in linear_parameters(s.prefix, s.on(coords), "year_drift" in opts)
     ]
     out += list(spec.extra)
     for name, extra in (spec.options or {}).items():
@@ -215,6 +245,16 @@ class LinearData:
     chains: np.ndarray | None = None
     art_idx: np.ndarray | None = None
     traits: np.ndarray | None = None
+
+    def only(self, dims: Sequence[str]) -> LinearData:
+        """The same rows without the blocks outside ``dims``."""
+        return LinearData(
+            self.n,
+            self.year_idx if "year" in dims else None,
+            self.chains if "value_chain" in dims else None,
+            self.art_idx if "article" in dims else None,
+            self.traits if "trait" in dims else None,
+        )
 
     def subset(self, m: np.ndarray) -> LinearData:
         def s(a: np.ndarray | None) -> np.ndarray | None:
@@ -371,46 +411,57 @@ def field_value(obj: Any, path: str) -> Any:
 def full_coords(scenario: Scenario, spec: LinearSpec) -> dict[str, list[Any]]:
     """The coords of a linear predictor's truth: the scenario's years, the articles its unit
     admits, every value chain and trait."""
-    return {
-        "year": [int(y) for y in scenario.year_values()],
-        "value_chain": list(VALUE_CHAINS),
-        "article": spec.article_levels(),
-        "trait": list(TRAITS),
-    }
+    return spec.on(
+        {
+            "year": [int(y) for y in scenario.year_values()],
+            "value_chain": list(VALUE_CHAINS),
+            "article": spec.article_levels(),
+            "trait": list(TRAITS),
+        }
+    )
 
 
 def predictor_truth(
     scenario: Scenario, spec: LinearSpec, year_values: np.ndarray | None = None
 ) -> dict[str, xr.DataArray]:
-    """One predictor's parameters in the conventions above, on :func:`full_coords`.
+    """One predictor's parameters in the conventions above, on :func:`full_coords` (its own
+    blocks only).
 
     ``year_values`` are the realised (uncentred) year effects of the scenario years (the
     simulator draws those the scenario leaves to its walk); by default the scenario's own.
     """
-    pred = field_value(scenario, spec.field)
+    pred = scenario.predictor(spec.field)
     c = full_coords(scenario, spec)
     years = np.asarray(c["year"])
     yv = pred.year_vector(years) if year_values is None else np.asarray(year_values, float)
-    av = np.array([pred.article.get(a, 0.0) for a in c["article"]])
+    av = np.array([pred.article.get(a, 0.0) for a in c.get("article", [])])
+    a_mean = float(av.mean()) if len(av) else 0.0
     p = spec.prefix
     out = {
-        f"{p}_intercept": xr.DataArray(pred.intercept + yv.mean() + av.mean()),
+        f"{p}_intercept": xr.DataArray(pred.intercept + yv.mean() + a_mean),
         f"{p}_year_effect": xr.DataArray(yv - yv.mean(), dims="year", coords={"year": years}),
         f"{p}_year_drift": xr.DataArray(float(pred.year_drift)),
-        f"{p}_chain": xr.DataArray(
+    }
+    if "value_chain" in c:
+        out[f"{p}_chain"] = xr.DataArray(
             [pred.chain.get(k, 0.0) for k in VALUE_CHAINS],
             dims="value_chain",
             coords={"value_chain": c["value_chain"]},
-        ),
-        f"{p}_article": xr.DataArray(
-            av - av.mean(), dims="article", coords={"article": c["article"]}
-        ),
-        f"{p}_beta": xr.DataArray(
+        )
+    if "article" in c:
+        out[f"{p}_article"] = xr.DataArray(
+            av - a_mean, dims="article", coords={"article": c["article"]}
+        )
+    if "trait" in c:
+        out[f"{p}_beta"] = xr.DataArray(
             [pred.traits.get(t, 0.0) for t in TRAITS], dims="trait", coords={"trait": c["trait"]}
-        ),
-    }
-    for scale in ("sigma_year", "sigma_chain", "sigma_article"):
-        if getattr(pred, scale) is not None:
+        )
+    for scale, dim in (
+        ("sigma_year", "year"),
+        ("sigma_chain", "value_chain"),
+        ("sigma_article", "article"),
+    ):
+        if dim in c and getattr(pred, scale) is not None:
             out[f"{p}_{scale}"] = xr.DataArray(float(getattr(pred, scale)))
     return out
 
@@ -428,9 +479,10 @@ def truth(scenario: Scenario, population: HasLatent | None = None) -> xr.Dataset
     """
     latent: Mapping[str, Any] = population.latent if population is not None else {}
     d: dict[str, xr.DataArray] = {}
-    for spec in (s for m in ("sentence", "probation", "fine") for s in MODELS[m].linear):
+    models = (*OUTCOME_MODELS, *GROWTH_MODELS)
+    for spec in (s for m in models for s in MODELS[m].linear):
         d |= predictor_truth(scenario, spec, latent.get(f"year_effect/{spec.field}"))
-    for m in ("sentence", "probation", "fine"):
+    for m in models:
         spec_m = MODELS[m]
         for prm in (*spec_m.extra, *(q for qs in (spec_m.options or {}).values() for q in qs)):
             value = field_value(scenario, prm.field)
@@ -438,13 +490,8 @@ def truth(scenario: Scenario, population: HasLatent | None = None) -> xr.Dataset
                 d[prm.name] = xr.DataArray(float(value))
     years = scenario.year_values()
     yc = {"year": years}
-    d["volume_drift"] = xr.DataArray(scenario.volume.drift)
-    d["volume_sd"] = xr.DataArray(scenario.volume.sd)
-    d["volume_dispersion"] = xr.DataArray(scenario.volume.dispersion)
     for key, name, dims in (
         ("log_rate", "volume_log_rate", ("year",)),
-        ("size_mu", "size_mu", ("year",)),
-        ("size_alpha", "size_alpha", ("year",)),
         ("chain_share", "chain_share", ("year", "value_chain")),
     ):
         if key in latent:
@@ -504,6 +551,29 @@ def _set(tree: dict[str, Any], path: str, value: Any) -> None:
     tree[last] = value
 
 
+def _general_form(data: dict[str, Any], base: Scenario, path: str) -> None:
+    """Put the predictor at ``path`` of a scenario dict in the general form (the readable
+    trends and rates it replaces are cleared). The volume's scale is folded into its rate: a
+    draw of the log rate is the log expected count itself."""
+    head, _, rest = path.partition(".")
+    if head == "volume" and data["volume"]["log_rate"] is None:
+        data["volume"] |= {
+            "log_rate": base.predictor(path).model_dump(),
+            "log_rate_start": None,
+            "drift": 0.0,
+            "sd": 0.0,
+        }
+    if head == "volume":
+        data["volume"]["scale"] = 1.0
+    elif head == "group_size" and data["group_size"][rest] is None:
+        data["group_size"] |= {rest: base.predictor(path).model_dump(), f"log_{rest}": None}
+    elif head == "chains" and data["chains"]["logit"] is None:
+        data["chains"] = {
+            "logit": {c: base.predictor(f"chains.logit.{c}").model_dump() for c in VALUE_CHAINS},
+            "rw_sd": 0.0,
+        }
+
+
 def scenario_from_draw(draw: xr.Dataset, base: Scenario) -> Scenario:
     """The Scenario whose truth is ``draw``.
 
@@ -521,6 +591,7 @@ def scenario_from_draw(draw: xr.Dataset, base: Scenario) -> Scenario:
         p = spec.prefix
         if f"{p}_intercept" not in names:
             continue
+        _general_form(data, base, spec.field)
         node = data
         for part in spec.field.split("."):
             node = node[part]

@@ -1,4 +1,5 @@
-"""Bayesian hierarchical models of sentencing outcomes: prison term, probation, fines.
+"""Bayesian hierarchical models of sentencing outcomes (prison term, probation, fines) and
+of growth (defendants per case, cases per year, value-chain composition).
 
 Each model: ``fit(data)`` returns an ``xarray.DataTree``; ``save``/``load`` NetCDF;
 ``predict(new_data)``; prior and posterior predictive replicates; researcher-facing summaries.
@@ -15,12 +16,15 @@ from typing import Any
 
 __all__ = [
     "MODELS",
+    "CaseVolumeModel",
     "FineModel",
     "FitFileError",
+    "GroupSizeModel",
     "ModelConfigError",
     "OutcomeModel",
     "ProbationModel",
     "SentenceModel",
+    "ValueChainModel",
     "from_spec",
     "load_fit",
     "read_spec",
@@ -32,6 +36,9 @@ _WHERE = {
     "load_fit": "registry",
     "read_spec": "registry",
     "FineModel": "fine",
+    "GroupSizeModel": "group_size",
+    "CaseVolumeModel": "case_volume",
+    "ValueChainModel": "value_chain",
     "ProbationModel": "probation",
     "SentenceModel": "sentence",
     "OutcomeModel": "base",

@@ -15,6 +15,7 @@ new case gets a fresh case effect (for means integrated out); a trait the model 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from abc import ABC, abstractmethod
@@ -149,7 +150,10 @@ class Model(Predictive, ABC):
     def predictor(
         self, prefix: str, d: Design, row: str = "row", priors: Mapping[str, Prior] | None = None
     ) -> Any:
-        """The linear predictor of ``prefix`` on the current model (covariates as pm.Data)."""
+        """The linear predictor of ``prefix`` on the current model (covariates as pm.Data),
+        with the blocks its declaration admits (:class:`ccmodels.params.LinearSpec`)."""
+        spec = params.linear_spec(prefix)
+        d = dataclasses.replace(d, coords=spec.on(d.coords), x=d.x.only(spec.dims))
         x = d.x
 
         def data(name: str, a: np.ndarray | None, dims: tuple[str, ...]) -> Any:

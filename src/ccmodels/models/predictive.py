@@ -173,7 +173,8 @@ class Predictive:
         """The linear predictor (samples, rows) from draws, with the out-of-sample rules
         (of the design rows ``rows`` only, if given)."""
         vals = params.extend(draws, prefix, draws.coords, d.coords, rng)
-        return np.asarray(params.linear(vals, prefix, d.x if rows is None else d.x.subset(rows)))
+        x = (d.x if rows is None else d.x.subset(rows)).only(params.linear_spec(prefix).dims)
+        return np.asarray(params.linear(vals, prefix, x))
 
     def new_design(self, new_data: pd.DataFrame) -> Design:
         """Design for new rows on the fitted coords, extended to new years and levels."""

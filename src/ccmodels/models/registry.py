@@ -10,10 +10,13 @@ from typing import Any
 import xarray as xr
 
 from ccmodels.models.base import FitFileError, ModelConfigError, OutcomeModel
+from ccmodels.models.case_volume import CaseVolumeModel
 from ccmodels.models.config import check_keys
 from ccmodels.models.fine import FineModel
+from ccmodels.models.group_size import GroupSizeModel
 from ccmodels.models.probation import ProbationModel
 from ccmodels.models.sentence import SentenceModel
+from ccmodels.models.value_chain import ValueChainModel
 
 __all__ = ["MODELS", "from_spec", "load_fit", "read_spec"]
 
@@ -21,6 +24,9 @@ MODELS: dict[str, type[OutcomeModel]] = {
     "sentence": SentenceModel,
     "probation": ProbationModel,
     "fine": FineModel,
+    "group_size": GroupSizeModel,
+    "case_volume": CaseVolumeModel,
+    "value_chain": ValueChainModel,
 }
 _SPEC_KEYS = ("model", "description", "effects", "priors", "sampler")
 

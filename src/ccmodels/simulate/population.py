@@ -42,7 +42,7 @@ from ccmodels import __version__, law, params
 from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
 from ccmodels.simulate.scenario import Scenario
 
-__all__ = ["COMPONENTS", "Population", "simulate"]
+__all__ = ["COMPONENTS", "Population", "negbin", "simulate", "ztnb"]
 
 #: Components with their own random stream, in spawn order (append only: never reorder).
 COMPONENTS: tuple[str, ...] = (
@@ -85,7 +85,7 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def negbin(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """NB with mean ``mean`` and shape ``alpha`` (variance mean + mean^2 / alpha)."""
     mean = np.asarray(mean, dtype=float)
     alpha = np.broadcast_to(np.asarray(alpha, dtype=float), mean.shape)
@@ -94,23 +94,48 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np
 
 
 def _predictor(
-    truth: xr.Dataset, prefix: str, rows: params.LinearData, art_idx: np.ndarray
+    truth: xr.Dataset, prefix: str, rows: params.LinearData, art_idx: np.ndarray | None = None
 ) -> np.ndarray:
-    """A linear predictor of the truth for every offender (0 where its unit admits no article)."""
+    """A linear predictor of the truth for every row (0 where its unit admits no article);
+    without ``art_idx`` the predictor has no article block."""
     spec = params.linear_spec(prefix)
+    values = {
+        str(k): np.asarray(v.values)
+        for k, v in truth.data_vars.items()
+        if str(k).startswith(prefix + "_") and (art_idx is not None or "article" not in v.dims)
+    }
+    if art_idx is None:
+        return np.asarray(params.linear(values, prefix, rows.only(spec.dims)), dtype=float)
     levels = spec.article_levels()
     pos = np.array([levels.index(a) if a in levels else -1 for a in law.ARTICLES])
     a = pos[art_idx]
     ok = a >= 0
     x = params.LinearData(rows.n, rows.year_idx, rows.chains, a, rows.traits).subset(ok)
     values = {
-        str(k): np.asarray((v.sel(article=levels) if "article" in v.dims else v).values)
-        for k, v in truth.data_vars.items()
-        if str(k).startswith(prefix + "_")
+        k: (np.asarray(truth[k].sel(article=levels).values) if "article" in truth[k].dims else v)
+        for k, v in values.items()
     }
     eta = np.zeros(rows.n)
     eta[ok] = params.linear(values, prefix, x)
     return eta
+
+
+def ztnb(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Zero-truncated NB (mean ``mean``, shape ``alpha`` before truncation), by inversion of
+    its CDF above ``P(0)``: exact, and no rejection loop however likely 0 is."""
+    from scipy.stats import nbinom
+
+    mean, alpha = np.broadcast_arrays(np.asarray(mean, float), np.asarray(alpha, float))
+    p = alpha / (alpha + mean)
+    p0 = np.exp(alpha * np.log(p))
+    u = p0 + rng.random(mean.shape) * (1.0 - p0)
+    out = nbinom.ppf(np.minimum(u, np.nextafter(1.0, 0.0)), alpha, p)
+    return np.maximum(np.nan_to_num(out, nan=1.0, posinf=1.0), 1).astype(np.int64)
+
+
+#: predictors whose year walk the simulator draws from the ``year_walk`` stream, one row each
+#: (append only: the rows of the outcome predictors keep their draws)
+_WALKED = ("sentence", "probation", "fine.any", "fine.amount", "group_size.mu", "group_size.alpha")
 
 
 def simulate(scenario: Scenario, seed: int) -> Population:
@@ -140,9 +165,13 @@ def simulate(scenario: Scenario, seed: int) -> Population:
 
     # --- volume ------------------------------------------------------------------------------
     v = sc.volume
-    rw = np.cumsum(np.concatenate([[0.0], rng["volume"].normal(0, 1, n_years - 1)]))
-    log_rate = v.log_rate_start + v.drift * t + v.sd * rw + np.log(v.scale)
-    n_cases_year = _negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
+    z_vol = np.concatenate([[0.0], rng["volume"].normal(0, 1, n_years - 1)])
+    if v.log_rate is None:  # the readable form, as it always was
+        log_rate = v.log_rate_start + v.drift * t + v.sd * np.cumsum(z_vol)
+    else:
+        log_rate = v.log_rate.intercept + v.log_rate.year_vector(years, z_vol)
+    log_rate = log_rate + np.log(v.scale)
+    n_cases_year = negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
     n_cases = int(n_cases_year.sum())
     case_year_idx = np.repeat(np.arange(n_years), n_cases_year)
     case_year = years[case_year_idx]
@@ -155,13 +184,18 @@ def simulate(scenario: Scenario, seed: int) -> Population:
 
     # --- value chains --------------------------------------------------------------------------
     ch = sc.chains
-    trends = [getattr(ch, c) for c in VALUE_CHAINS]
-    noise = np.cumsum(
-        np.concatenate([np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0),
-        axis=0,
-    )
-    chain_logit = np.array([[tr.start + tr.slope * ti for tr in trends] for ti in t])
-    chain_logit = chain_logit + ch.rw_sd * noise
+    z_ch = np.concatenate([np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0)
+    if ch.logit is None:  # the readable trends, as they always were
+        trends = [getattr(ch, c) for c in VALUE_CHAINS]
+        chain_logit = np.array([[tr.start + tr.slope * ti for tr in trends] for ti in t])
+        chain_logit = chain_logit + ch.rw_sd * np.cumsum(z_ch, axis=0)
+    else:
+        chain_logit = np.column_stack(
+            [
+                ch.logit[c].intercept + ch.logit[c].year_vector(years, z_ch[:, j])
+                for j, c in enumerate(VALUE_CHAINS)
+            ]
+        )
     chain_p = _expit(chain_logit)  # (year, chain)
     chains = rng["chains"].random((n_cases, 4)) < chain_p[case_year_idx]
 
@@ -191,11 +225,33 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     u_a = rng["article"].random(n_cases) * cw[:, -1]
     art_case = np.minimum((cw < u_a[:, None]).sum(axis=1), len(law.ARTICLES) - 1)
 
-    # --- group size ---------------------------------------------------------------------------
+    # --- the year walks of the predictors, and the truth (params.truth) ----------------------
+    walk = rng["year_walk"].normal(0.0, 1.0, (len(_WALKED), n_years))
+    latent_q: dict[str, Any] = {"log_rate": log_rate, "chain_share": chain_p}
+    for j, fld in enumerate(_WALKED):
+        latent_q[f"year_effect/{fld}"] = sc.predictor(fld).year_vector(years, walk[j])
+    latent_q["year_effect/volume.log_rate"] = log_rate - sc.predictor("volume.log_rate").intercept
+    for j, c in enumerate(VALUE_CHAINS):
+        fld = f"chains.logit.{c}"
+        latent_q[f"year_effect/{fld}"] = chain_logit[:, j] - sc.predictor(fld).intercept
+    latent_ro = MappingProxyType(latent_q)
+    truth = params.truth(sc, _Latent(latent_ro))
+    truth.attrs.update(
+        scenario=sc.name,
+        seed=int(seed),
+        ccmodels_version=__version__,
+        scenario_json=sc.model_dump_json(),
+    )
+
+    # --- group size (log mean and log shape: predictors of the case's year and chains) -------
     gs = sc.group_size
-    mu_t = np.exp(gs.log_mu.start + gs.log_mu.slope * t)
-    alpha_t = np.exp(gs.log_alpha.start + gs.log_alpha.slope * t)
-    n_def = 1 + _negbin(rng["group_size"], mu_t[case_year_idx], alpha_t[case_year_idx])
+    x_case = params.LinearData(n_cases, case_year_idx, chains.astype(float), None, None)
+    mu_c = np.exp(_predictor(truth, "size_mu", x_case))
+    alpha_c = np.exp(_predictor(truth, "size_alpha", x_case))
+    if gs.family == "shifted":
+        n_def = 1 + negbin(rng["group_size"], mu_c, alpha_c)
+    else:
+        n_def = ztnb(rng["group_size"], mu_c, alpha_c)
     n_off = int(n_def.sum())
 
     # --- offenders ----------------------------------------------------------------------------
@@ -227,25 +283,6 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     age = np.where(juvenile, 16.0 + 2.9 * u[:, 9], 19.0 + rng["traits"].gamma(2.0, 6.0, n_off))
     trait_mat = np.column_stack([traits[k] for k in TRAITS]).astype(float)
 
-    # --- the truth, and the predictors' covariates on its coords -------------------------------
-    walk = rng["year_walk"].normal(0.0, 1.0, (4, n_years))
-    latent_q: dict[str, Any] = {
-        "log_rate": log_rate,
-        "chain_share": chain_p,
-        "size_mu": mu_t,
-        "size_alpha": alpha_t,
-    }
-    for j, fld in enumerate(("sentence", "probation", "fine.any", "fine.amount")):
-        pred = params.field_value(sc, fld)
-        latent_q[f"year_effect/{fld}"] = pred.year_vector(years, walk[j])
-    latent_ro = MappingProxyType(latent_q)
-    truth = params.truth(sc, _Latent(latent_ro))
-    truth.attrs.update(
-        scenario=sc.name,
-        seed=int(seed),
-        ccmodels_version=__version__,
-        scenario_json=sc.model_dump_json(),
-    )
     rows_x = params.LinearData(n_off, year_idx, chains_o, art_idx, trait_mat)
 
     # --- sentence type ------------------------------------------------------------------------

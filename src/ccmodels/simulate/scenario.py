@@ -161,14 +161,50 @@ def _check_keys(v: Mapping[str, float], allowed: tuple[str, ...], what: str) -> 
     return v
 
 
-class Volume(_Frozen):
-    """Cases per year ~ NegBin(mean exp(z_t), dispersion); z_t a random walk with drift."""
+def _year_only(p: Predictor | None, where: str) -> Predictor | None:
+    if p is not None and (p.article or p.traits or p.sigma_article is not None):
+        raise ValueError(f"{where} has year effects (and value-chain effects) only")
+    return p
 
-    log_rate_start: float = Field(description="log expected cases in the first year")
+
+class Volume(_Frozen):
+    """Cases per year ~ NegBin(mean ``scale * exp(z_t)``, dispersion).
+
+    The log rate ``z_t`` is either ``log_rate`` (a Predictor with an intercept and year
+    effects: explicit values and a walk with drift beyond them; the general form that
+    posterior draws give) or the readable ``log_rate_start + drift * t + sd * RW_t``. The
+    random-walk steps come from the volume stream in both forms.
+    """
+
+    log_rate_start: float | None = Field(None, description="log expected cases, first year")
     drift: float = 0.0
     sd: float = Field(0.0, ge=0)
+    log_rate: Predictor | None = None
     dispersion: float = Field(50.0, gt=0, description="NB shape; large = near Poisson")
     scale: float = Field(1.0, gt=0, description="multiplies expected counts (scaled-up copies)")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Volume:
+        if (self.log_rate is None) == (self.log_rate_start is None):
+            raise ValueError(
+                "give the log rate either as log_rate_start (with drift, sd) or as log_rate"
+            )
+        if self.log_rate is not None and self.log_rate.chain:
+            raise ValueError("volume.log_rate has year effects only")
+        _year_only(self.log_rate, "volume.log_rate")
+        return self
+
+    def predictor(self, first_year: int) -> Predictor:
+        """The log rate in the general form."""
+        if self.log_rate is not None:
+            return self.log_rate
+        assert self.log_rate_start is not None
+        return Predictor(
+            intercept=self.log_rate_start,
+            year_effect={first_year: 0.0},
+            year_drift=self.drift,
+            sigma_year=self.sd,
+        )
 
 
 class Trend(_Frozen):
@@ -177,15 +213,62 @@ class Trend(_Frozen):
     start: float
     slope: float = 0.0
 
+    def predictor(
+        self, sigma_year: float | None = None, first_year: int | None = None
+    ) -> Predictor:
+        if sigma_year:  # a walk with drift ``slope`` from ``start`` in the first year
+            assert first_year is not None
+            return Predictor(
+                intercept=self.start,
+                year_effect={first_year: 0.0},
+                year_drift=self.slope,
+                sigma_year=sigma_year,
+            )
+        return Predictor(intercept=self.start, year_slope=self.slope)
+
+
+FrozenPredictors = Annotated[
+    Mapping[str, Predictor], AfterValidator(_freeze), PlainSerializer(dict)
+]
+
 
 class Chains(_Frozen):
-    """Per-case value-chain membership: independent logit trends, so chains overlap."""
+    """Per-case value-chain membership: independent Bernoulli per chain, so chains overlap.
 
-    real_assets: Trend
-    virtual_assets: Trend
-    internet_resources: Trend
-    gov_systems: Trend
+    The logit of each chain's share is either given as ``logit`` (a Predictor per chain: year
+    effects, the general form) or by the readable trends ``start + slope * t`` plus
+    ``rw_sd`` times a random walk.
+    """
+
+    real_assets: Trend | None = None
+    virtual_assets: Trend | None = None
+    internet_resources: Trend | None = None
+    gov_systems: Trend | None = None
     rw_sd: float = Field(0.0, ge=0, description="random-walk noise on each chain's logit")
+    logit: FrozenPredictors | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Chains:
+        trends = [getattr(self, c) for c in VALUE_CHAINS]
+        if self.logit is None and any(t is None for t in trends):
+            raise ValueError(f"give a trend for every value chain ({', '.join(VALUE_CHAINS)})")
+        if self.logit is not None:
+            if any(t is not None for t in trends):
+                raise ValueError("give the chains either as trends or as logit, not both")
+            if sorted(self.logit) != sorted(VALUE_CHAINS):
+                raise ValueError(f"chains.logit needs exactly the chains {', '.join(VALUE_CHAINS)}")
+            for c, p in self.logit.items():
+                if p.chain:
+                    raise ValueError(f"chains.logit.{c} has year effects only")
+                _year_only(p, f"chains.logit.{c}")
+        return self
+
+    def predictor(self, chain: str, first_year: int) -> Predictor:
+        """The logit of one chain's share in the general form."""
+        if self.logit is not None:
+            return self.logit[chain]
+        trend = getattr(self, chain)
+        return trend.predictor(self.rw_sd, first_year)
 
 
 class TargetMix(_Frozen):
@@ -218,13 +301,38 @@ class ArticleMix(_Frozen):
 
 
 class GroupSize(_Frozen):
-    """Defendants per case = 1 + NegBin(mu_t, alpha_t) (shifted negative binomial).
+    """Defendants per case: ``1 + NegBin(mu, alpha)`` (``family = "shifted"``) or a
+    zero-truncated ``NegBin(mu, alpha)`` (``"ztnb"``).
 
-    log mu_t and log alpha_t are linear in the year; a small alpha gives the heavy tail.
+    ``log mu`` and ``log alpha`` are Predictors (``mu``: year effects and value-chain effects;
+    ``alpha``: year effects; the general form) or the readable trends ``log_mu``,
+    ``log_alpha`` (start + slope * t). A small alpha gives the heavy tail.
     """
 
-    log_mu: Trend
-    log_alpha: Trend
+    family: Literal["shifted", "ztnb"] = "shifted"
+    log_mu: Trend | None = None
+    log_alpha: Trend | None = None
+    mu: Predictor | None = None
+    alpha: Predictor | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> GroupSize:
+        for sugar, general in (("log_mu", "mu"), ("log_alpha", "alpha")):
+            if (getattr(self, sugar) is None) == (getattr(self, general) is None):
+                raise ValueError(f"give group_size.{sugar} (a trend) or group_size.{general}")
+        _year_only(self.mu, "group_size.mu")
+        if self.alpha is not None and self.alpha.chain:
+            raise ValueError("group_size.alpha has year effects only")
+        _year_only(self.alpha, "group_size.alpha")
+        return self
+
+    def predictor(self, which: str) -> Predictor:
+        """``log mu`` (``which="mu"``) or ``log alpha`` in the general form."""
+        general = getattr(self, which)
+        if general is not None:
+            return general
+        trend: Trend = getattr(self, f"log_{which}")
+        return trend.predictor()
 
 
 class Traits(_Frozen):
@@ -396,6 +504,24 @@ class Scenario(_Frozen):
 
     def year_values(self) -> np.ndarray:
         return np.arange(self.years[0], self.years[1] + 1)
+
+    def predictor(self, path: str) -> Predictor:
+        """The Predictor at a dotted path (``"sentence"``, ``"fine.any"``,
+        ``"group_size.mu"``, ``"volume.log_rate"``, ``"chains.logit.real_assets"``), readable
+        forms converted to the general one."""
+        head, _, rest = path.partition(".")
+        if head == "volume" and rest == "log_rate":
+            return self.volume.predictor(self.years[0])
+        if head == "group_size" and rest in ("mu", "alpha"):
+            return self.group_size.predictor(rest)
+        if head == "chains" and rest.startswith("logit."):
+            return self.chains.predictor(rest.split(".", 1)[1], self.years[0])
+        obj: Any = self
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        if not isinstance(obj, Predictor):
+            raise ScenarioError(f"{path!r} is not a predictor of the scenario")
+        return obj
 
     # ---------------------------------------------------------------- construction
     @classmethod

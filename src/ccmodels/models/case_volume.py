@@ -1,0 +1,142 @@
+"""Cases per year: negative binomial on a log rate that walks with drift.
+
+Unit: one row per year (``year``, ``cases``; an offender table is counted first, see
+:func:`ccmodels.data.yearly_counts`). ``cases_t ~ NegBin(exposure_t * exp(volume_t),
+volume_dispersion)`` where ``volume_t = volume_intercept + volume_year_effect[t]`` is the
+linear predictor of :mod:`ccmodels.params` with the year walk's drift on: the drift is the
+yearly growth of the log rate. ``exposure`` (effect ``exposure``: a column name, or none) is the
+share of the year's cases that the data hold (e.g. the share of judgments published), in (0, 1];
+the rate is then that of all cases. New years continue the walk with its drift
+(:func:`ccmodels.params.extend`); predictions are of all cases (exposure 1) unless the new
+rows carry the exposure column.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+from pymc_extras.prior import Prior
+
+from ccmodels.data import DataValidationError
+from ccmodels.models import blocks
+from ccmodels.models.base import Draws, Model
+from ccmodels.models.design import Design
+from ccmodels.models.growth import check_counts
+from ccmodels.simulate.population import negbin
+
+__all__ = ["CaseVolumeModel"]
+
+
+class CaseVolumeModel(Model):
+    """Cases per year (negative binomial, log rate a random walk with drift)."""
+
+    model_type = "case_volume"
+    unit = "year"
+    description = "years (one row per year, with its number of cases)"
+    #: few rows and a walk with drift: a smaller step size
+    sampler_defaults: ClassVar[dict[str, Any]] = {"target_accept": 0.95}
+
+    @classmethod
+    def default_priors(cls) -> dict[str, Prior]:
+        return blocks.linear_priors(
+            Prior("Normal", mu=4.0, sigma=2.0), sigma_year=0.3, drift=0.5
+        ) | {
+            # NB shape: Gamma(2, 0.05) has mean 40 and admits near-Poisson and wide spreads
+            "dispersion": Prior("Gamma", alpha=2.0, beta=0.05),
+        }
+
+    @classmethod
+    def default_effects(cls) -> dict[str, Any]:
+        return super().default_effects() | {
+            "chain": False,
+            "article": False,
+            "traits": [],
+            "year_drift": True,
+            "year_centered": False,
+            "exposure": None,
+        }
+
+    def select(self, rows: pd.DataFrame) -> pd.DataFrame:
+        check_counts(rows, "cases", 0, "cases per year")
+        years = rows["year"].to_numpy(int)
+        if len(np.unique(years)) < 2:
+            raise DataValidationError(
+                f"column 'year': the case volume model needs at least 2 years, got {sorted(set(years))}"
+            )
+        if len(np.unique(years)) != len(years):
+            dup = sorted({int(y) for y in years[pd.Series(years).duplicated().to_numpy()]})
+            raise DataValidationError(f"column 'year': years {dup} appear more than once")
+        self._exposure(rows)
+        return rows
+
+    def _exposure(self, rows: pd.DataFrame) -> np.ndarray:
+        col = self.effects.get("exposure")
+        if not col:
+            return np.ones(len(rows))
+        if col not in rows:
+            raise DataValidationError(
+                f"effect 'exposure' names column {col!r}, which the data do not have; "
+                f"columns: {', '.join(map(str, rows.columns))}"
+            )
+        e = pd.to_numeric(rows[col], errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(e) | (e <= 0) | (e > 1)
+        if bad.any():
+            raise DataValidationError(
+                f"column {col!r}: an exposure must be in (0, 1]; rows "
+                f"{rows.index[bad][:10].tolist()} hold {rows[col][bad].head(10).tolist()}"
+            )
+        return e
+
+    def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
+        return {"log_exposure": np.log(self._exposure(rows))}
+
+    def _add_likelihood(self, d: Design) -> None:
+        eta = self.predictor("volume", d) + d.extra["log_exposure"]
+        alpha = self.priors["dispersion"].create_variable("volume_dispersion")
+        cases = d.rows["cases"].to_numpy(np.int64)
+        pm.NegativeBinomial("cases_obs", mu=pt.exp(eta), alpha=alpha, observed=cases, dims="row")
+
+    def _rate(self, draws: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
+        return np.exp(self.eta("volume", draws, d, rng) + d.extra["log_exposure"][None, :])
+
+    def simulate_outcomes(
+        self, draws: Draws, d: Design, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        mu = self._rate(draws, d, rng)
+        alpha = np.asarray(draws["volume_dispersion"], float)[:, None]
+        return {"cases": negbin(rng, mu, np.broadcast_to(alpha, mu.shape)).astype(float)}
+
+    def new_design(self, new_data: pd.DataFrame) -> Design:
+        rows = new_data.copy()
+        if "cases" not in rows:
+            rows["cases"] = 0
+        col = self.effects.get("exposure")
+        if col and col not in rows:
+            rows[col] = 1.0
+        return super().new_design(rows)
+
+    def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
+        """Cases in the years of ``new_data`` (a ``year`` column; all cases, unless it holds
+        the exposure column): the expected number or (``kind="predictive"``) a replicate."""
+        d = self.new_design(new_data)
+        rng = np.random.default_rng(seed)
+        if kind == "mean":
+            vals = self._rate(self.draws(), d, rng)
+        elif kind == "predictive":
+            vals = self.simulate_outcomes(self.draws(), d, rng)["cases"]
+        else:
+            raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
+        return self._as_draws(vals, "cases")
+
+    def derived(self) -> dict[str, pd.DataFrame]:
+        """Expected cases by fitted year (exposure as in the data) against the observed."""
+        from ccmodels.models.summaries import group_summary
+
+        d = self._fitted_design()
+        e = self._rate(self.draws(), d, np.random.default_rng(0))
+        return {"cases_by_year": group_summary(e, d.rows, d.rows["cases"].to_numpy(float), "year")}
