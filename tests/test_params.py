@@ -12,7 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccmodels import params
-from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from pymc_extras.prior import Prior
+
+from ccmodels.models import (
+    CaseVolumeModel,
+    FineModel,
+    GroupSizeModel,
+    ProbationModel,
+    SentenceModel,
+    ValueChainModel,
+)
 from ccmodels.simulate import Scenario, simulate
 
 N_PRIOR = 60
@@ -21,6 +30,23 @@ CASES = {
     "sentence_t_drift": (SentenceModel, {"likelihood": "student_t", "year_drift": True}),
     "probation": (ProbationModel, {}),
     "fine": (FineModel, {"year_drift": True}),
+    # growth models, with priors that keep the simulated populations small (the mapping,
+    # not the prior, is under test)
+    "group_size": (GroupSizeModel, {}),
+    "group_size_ztnb_drift": (GroupSizeModel, {"family": "ztnb", "year_drift": True}),
+    "case_volume": (CaseVolumeModel, {}),
+    "value_chain": (ValueChainModel, {"year_drift": True}),
+}
+SMALL = {
+    "intercept": Prior("Normal", mu=-1.5, sigma=0.5),
+    "sigma_year": Prior("HalfNormal", sigma=0.2),
+    "year_drift": Prior("Normal", mu=0.0, sigma=0.1),
+    "sigma_chain": Prior("HalfNormal", sigma=0.2),
+}
+PRIORS = {
+    "group_size": SMALL,
+    "group_size_ztnb_drift": SMALL,
+    "case_volume": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
 }
 
 
@@ -36,7 +62,7 @@ def priors(base):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*do not vary in the.*")
         for key, (cls, effects) in CASES.items():
-            m = cls(effects=effects)
+            m = cls(priors=PRIORS.get(key), effects=effects)
             out[key] = (m, m.prior(pop.offenders, draws=N_PRIOR, seed=11))
     return out
 

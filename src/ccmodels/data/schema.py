@@ -130,6 +130,11 @@ class DataValidationError(ValueError):
         lines.append("Row numbers are 0-based positions in the table (header excluded).")
         super().__init__("\n".join(lines))
 
+    @classmethod
+    def of(cls, message: str, source: str | None = None) -> DataValidationError:
+        """One problem, as a message."""
+        return cls([message], source)  # type: ignore[list-item]
+
 
 @dataclass
 class ValidationReport:

@@ -44,7 +44,10 @@ class CaseVolumeModel(Model):
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
         return blocks.linear_priors(
-            Prior("Normal", mu=4.0, sigma=2.0), sigma_year=0.3, drift=0.5
+            # year-to-year irregularity of the log count around its drift: about 15%
+            Prior("Normal", mu=4.0, sigma=2.0),
+            sigma_year=0.15,
+            drift=0.5,
         ) | {
             # NB shape: Gamma(2, 0.05) has mean 40 and admits near-Poisson and wide spreads
             "dispersion": Prior("Gamma", alpha=2.0, beta=0.05),
@@ -65,8 +68,8 @@ class CaseVolumeModel(Model):
         check_counts(rows, "cases", 0, "cases per year")
         years = rows["year"].to_numpy(int)
         if len(np.unique(years)) < 2:
-            raise DataValidationError(
-                f"column 'year': the case volume model needs at least 2 years, got {sorted(set(years))}"
+            raise DataValidationError.of(
+                f"column 'year': the case volume model needs at least 2 years, got {sorted({int(y) for y in years})}"
             )
         if len(np.unique(years)) != len(years):
             dup = sorted({int(y) for y in years[pd.Series(years).duplicated().to_numpy()]})
@@ -79,14 +82,14 @@ class CaseVolumeModel(Model):
         if not col:
             return np.ones(len(rows))
         if col not in rows:
-            raise DataValidationError(
+            raise DataValidationError.of(
                 f"effect 'exposure' names column {col!r}, which the data do not have; "
                 f"columns: {', '.join(map(str, rows.columns))}"
             )
         e = pd.to_numeric(rows[col], errors="coerce").to_numpy(float)
         bad = ~np.isfinite(e) | (e <= 0) | (e > 1)
         if bad.any():
-            raise DataValidationError(
+            raise DataValidationError.of(
                 f"column {col!r}: an exposure must be in (0, 1]; rows "
                 f"{rows.index[bad][:10].tolist()} hold {rows[col][bad].head(10).tolist()}"
             )

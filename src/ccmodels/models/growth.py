@@ -20,7 +20,7 @@ def check_counts(rows: pd.DataFrame, column: str, minimum: int, what: str) -> No
     bad = ~np.isfinite(v) | (v < minimum) | (v != np.round(v))
     if bad.any():
         where = rows.index[bad][:10].tolist()
-        raise DataValidationError(
+        raise DataValidationError.of(
             f"column {column!r}: {what} must be whole numbers >= {minimum}; "
             f"rows {where} hold {rows[column][bad].head(10).tolist()}"
         )

@@ -42,7 +42,7 @@ from ccmodels import __version__, law, params
 from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
 from ccmodels.simulate.scenario import Scenario
 
-__all__ = ["COMPONENTS", "Population", "negbin", "simulate", "ztnb"]
+__all__ = ["COMPONENTS", "Population", "PopulationTooLarge", "negbin", "simulate", "ztnb"]
 
 #: Components with their own random stream, in spawn order (append only: never reorder).
 COMPONENTS: tuple[str, ...] = (
@@ -138,7 +138,22 @@ def ztnb(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.nd
 _WALKED = ("sentence", "probation", "fine.any", "fine.amount", "group_size.mu", "group_size.alpha")
 
 
-def simulate(scenario: Scenario, seed: int) -> Population:
+class PopulationTooLarge(ValueError):
+    """A scenario whose population would exceed the ``max_rows`` asked for."""
+
+
+def _check_size(
+    n: int, what: str, max_rows: int | None, years: np.ndarray, per_year: np.ndarray
+) -> None:
+    if max_rows is not None and n > max_rows:
+        worst = int(np.argmax(per_year))
+        raise PopulationTooLarge(
+            f"the population would have {n:,} {what} (max_rows {max_rows:,}); "
+            f"{int(per_year[worst]):,} of them in {int(years[worst])}"
+        )
+
+
+def simulate(scenario: Scenario, seed: int, max_rows: int | None = None) -> Population:
     """Simulate one synthetic population.
 
     Parameters
@@ -147,6 +162,10 @@ def simulate(scenario: Scenario, seed: int) -> Population:
         Parameters (see ``Scenario``); ``Scenario.default()`` is the cai2017 calibration.
     seed : int
         The one seed; each component draws from its own spawned stream.
+    max_rows : int, optional
+        Refuse (``PopulationTooLarge``, before building the tables) a population with more
+        cases or offenders than this: a guard for scenarios driven by posterior draws, whose
+        walks can take the volume far out.
 
     Returns
     -------
@@ -173,6 +192,7 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     log_rate = log_rate + np.log(v.scale)
     n_cases_year = negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
     n_cases = int(n_cases_year.sum())
+    _check_size(n_cases, "cases", max_rows, years, n_cases_year)
     case_year_idx = np.repeat(np.arange(n_years), n_cases_year)
     case_year = years[case_year_idx]
 
@@ -253,6 +273,7 @@ def simulate(scenario: Scenario, seed: int) -> Population:
     else:
         n_def = ztnb(rng["group_size"], mu_c, alpha_c)
     n_off = int(n_def.sum())
+    _check_size(n_off, "offenders", max_rows, years, np.bincount(case_year_idx, n_def, n_years))
 
     # --- offenders ----------------------------------------------------------------------------
     case_of = np.repeat(np.arange(n_cases), n_def)

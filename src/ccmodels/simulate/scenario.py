@@ -588,6 +588,13 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _is_mapping(annotation: Any) -> bool:
+    """Whether a (possibly optional or annotated) field annotation is a mapping of models."""
+    if get_origin(annotation) in (dict, Mapping):
+        return True
+    return any(_is_mapping(a) for a in get_args(annotation) if a is not type(None))
+
+
 def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> list[str]:
     if not isinstance(data, dict):
         return []
@@ -605,7 +612,7 @@ def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> l
         sub = _model_of(ann)
         if sub is None:
             continue
-        if get_origin(ann) in (dict, Mapping) and isinstance(value, dict):
+        if _is_mapping(ann) and isinstance(value, dict):
             for k2, v2 in value.items():
                 out += _unknown_keys(sub, v2, (*path, key, k2))
         else:

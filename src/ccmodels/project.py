@@ -1,0 +1,286 @@
+"""Projection: the simulator driven forward by posterior draws.
+
+``project(fits, to=2030, draws=1000, seed=0)`` takes fits (files, DataTrees or fitted models)
+of the growth models (case volume, group size, value chains) and, optionally, the outcome
+models (sentence, probation, fine). For each of ``draws`` projected worlds it takes one
+posterior draw from every fit (independently: the fits are separate posteriors), turns them
+into one Scenario (:func:`ccmodels.params.scenario_from_draw`: the fitted years get the draw's
+year effects, later years continue each walk with the draw's drift and scale) and simulates a
+population over the fitted years and the projected ones with :func:`ccmodels.simulate.simulate`.
+Parameter uncertainty (the draws), state uncertainty (the walks' future steps) and process
+uncertainty (the counts themselves) all propagate. Whatever no fit holds (e.g. the article mix,
+offender traits) comes from ``base`` (default: the cai2017 scenario).
+
+The summaries by (draw, year): ``cases``, ``offenders``, ``mean_group_size``,
+``max_group_size``, ``share_3plus`` (cases with 3 or more defendants), ``chain_share``
+(value_chain) and, with outcome fits, ``mean_term`` (months, custodial sentences) and
+``probation_share`` (among custodial sentences). The ``observed`` coordinate marks the fitted
+years; ``observed_*`` variables hold the data's own values where a fit carries them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ccmodels import params
+from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
+from ccmodels.simulate import Population, Scenario, simulate
+from ccmodels.simulate.population import PopulationTooLarge
+from ccmodels.util import progress_bar
+
+__all__ = ["ProjectionError", "project", "project_populations", "summarise", "table"]
+
+#: default guard on the offenders of one projected world (see ``project_populations``)
+MAX_OFFENDERS = 3_000_000
+
+FitLike = xr.DataTree | str | os.PathLike[str] | Any
+
+
+class ProjectionError(ValueError):
+    """Inputs a projection cannot use; the message names the input and the fix."""
+
+
+def _tree(fit: FitLike) -> tuple[xr.DataTree, str]:
+    if isinstance(fit, xr.DataTree):
+        return fit, "<DataTree>"
+    if isinstance(fit, str | os.PathLike):
+        from ccmodels.models.persistence import read_fit
+
+        return read_fit(Path(fit)), str(fit)
+    idata = getattr(fit, "idata", None)
+    if isinstance(idata, xr.DataTree):
+        return idata, f"<{type(fit).__name__}>"
+    raise ProjectionError(f"not a fit: {fit!r} (give fit files, DataTrees or fitted models)")
+
+
+def _fits(fits: FitLike | Sequence[FitLike]) -> list[tuple[xr.DataTree, str]]:
+    items = [fits] if isinstance(fits, xr.DataTree | str | os.PathLike) else list(fits)
+    if not items:
+        raise ProjectionError("no fits given")
+    out = [_tree(f) for f in items]
+    seen: dict[str, str] = {}
+    for tree, src in out:
+        kind = str(tree.attrs.get("model_type"))
+        if kind not in params.MODELS:
+            raise ProjectionError(f"{src}: not a ccmodels fit (model_type {kind!r})")
+        if "posterior" not in tree.children:
+            raise ProjectionError(f"{src}: the fit has no posterior group")
+        if kind in seen:
+            raise ProjectionError(f"two {kind} fits given ({seen[kind]} and {src}); give one")
+        seen[kind] = src
+    return out
+
+
+def _years(trees: list[tuple[xr.DataTree, str]], to: int) -> tuple[int, int]:
+    firsts, lasts = [], []
+    for tree, _ in trees:
+        yrs = params.coords_of(tree).get("year")
+        if yrs:
+            firsts.append(int(min(yrs)))
+            lasts.append(int(max(yrs)))
+    if not lasts:
+        raise ProjectionError("none of the fits has a year effect to project")
+    if isinstance(to, bool) or not isinstance(to, int | np.integer):
+        raise ProjectionError(f"the horizon must be a year (an integer), got {to!r}")
+    if to < max(lasts):
+        raise ProjectionError(
+            f"the horizon {to} is before the data's last year {max(lasts)}: project to "
+            f"{max(lasts)} or later"
+        )
+    return min(firsts), int(to)
+
+
+def _base(base: Scenario | None, first: int, to: int) -> Scenario:
+    sc = base if base is not None else Scenario.default()
+    try:
+        return sc.replace(years=(first, to))
+    except ValueError as exc:
+        raise ProjectionError(f"the base scenario cannot cover {first}-{to}: {exc}") from None
+
+
+def _draw_scenarios(
+    trees: list[tuple[xr.DataTree, str]], n: int, rng: np.random.Generator, base: Scenario
+) -> Iterator[Scenario]:
+    stacked = []
+    for tree, _ in trees:
+        post = tree["posterior"].to_dataset()
+        keep = [v for v in post.data_vars if not str(v).endswith(params.AUXILIARY)]
+        stacked.append(post[keep].stack(sample=("chain", "draw")))
+    picks = [
+        rng.choice(st.sizes["sample"], size=n, replace=n > st.sizes["sample"]) for st in stacked
+    ]
+    for i in range(n):
+        sc = base
+        for st, idx in zip(stacked, picks, strict=True):
+            one = st.isel(sample=int(idx[i])).drop_vars(["sample", "chain", "draw"])
+            sc = params.scenario_from_draw(one, sc)
+        yield sc
+
+
+def project_populations(
+    fits: FitLike | Sequence[FitLike],
+    to: int,
+    draws: int = 1000,
+    seed: int = 0,
+    base: Scenario | None = None,
+    progress: bool | None = None,
+    max_offenders: int = MAX_OFFENDERS,
+) -> Iterator[Population]:
+    """The projected case populations themselves, one per draw (see the module docstring)."""
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise ProjectionError(f"draws must be a positive integer, got {draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ProjectionError(f"seed must be a non-negative integer, got {seed!r}")
+    trees = _fits(fits)
+    first, last = _years(trees, to)
+    sc0 = _base(base, first, last)
+    ss = np.random.SeedSequence(int(seed))
+    pick_seq, sim_seq = ss.spawn(2)
+    sim_seeds = sim_seq.generate_state(int(draws), dtype=np.uint32)
+    scenarios = _draw_scenarios(trees, int(draws), np.random.default_rng(pick_seq), sc0)
+    pairs = zip(scenarios, sim_seeds, strict=True)
+    for i, (sc, s) in enumerate(progress_bar(pairs, "projecting", progress, total=int(draws))):
+        try:
+            yield simulate(sc, int(s), max_rows=max_offenders)
+        except PopulationTooLarge as exc:
+            raise ProjectionError(
+                f"projected world {i} (of {draws}): {exc}. The walks of {last - first + 1} "
+                "years take some draws this far; project to a nearer year, or raise "
+                "max_offenders (memory: about 1 GB per 3 million offenders)"
+            ) from None
+
+
+def summarise(pop: Population, years: np.ndarray) -> dict[str, np.ndarray]:
+    """The yearly summaries of one population (see the module docstring)."""
+    cases, off = pop.cases, pop.offenders
+    cy = cases["year"].to_numpy(int)
+    n = cases["n_defendants"].to_numpy(float)
+    oy = off["year"].to_numpy(int)
+    custodial = off["term_months"].to_numpy(float) > 0
+    term = off["term_months"].to_numpy(float)
+    prob = off["probation"].to_numpy(bool)
+    out: dict[str, list[Any]] = {k: [] for k in _SCALARS}
+    out["chain_share"] = []
+    for y in years:
+        m, mo = cy == y, oy == y
+        k = int(m.sum())
+        out["cases"].append(k)
+        out["offenders"].append(int(mo.sum()))
+        out["mean_group_size"].append(float(n[m].mean()) if k else np.nan)
+        out["max_group_size"].append(float(n[m].max()) if k else np.nan)
+        out["share_3plus"].append(float((n[m] >= 3).mean()) if k else np.nan)
+        c = mo & custodial
+        out["mean_term"].append(float(term[c].mean()) if c.any() else np.nan)
+        out["probation_share"].append(float(prob[c].mean()) if c.any() else np.nan)
+        out["chain_share"].append(
+            [float(cases.loc[m, col].mean()) if k else np.nan for col in CHAIN_COLUMNS]
+        )
+    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+
+
+_SCALARS = (
+    "cases",
+    "offenders",
+    "mean_group_size",
+    "max_group_size",
+    "share_3plus",
+    "mean_term",
+    "probation_share",
+)
+_OUTCOME_VARS = {"mean_term": "sentence", "probation_share": "probation"}
+
+
+def project(
+    fits: FitLike | Sequence[FitLike],
+    to: int,
+    draws: int = 1000,
+    seed: int = 0,
+    base: Scenario | None = None,
+    progress: bool | None = None,
+    max_offenders: int = MAX_OFFENDERS,
+) -> xr.Dataset:
+    """Project case volume, group size and value-chain composition (and, with outcome fits,
+    mean prison term and probation share) to the year ``to``: an ``xarray.Dataset`` over
+    (draw, year), the fitted years beside the projected ones (see the module docstring).
+    The same fits, horizon, draws and seed give the same numbers."""
+    trees = _fits(fits)
+    first, last = _years(trees, to)
+    years = np.arange(first, last + 1)
+    rows = [
+        summarise(p, years)
+        for p in project_populations(
+            [t for t, _ in trees], to, draws, seed, base, progress, max_offenders
+        )
+    ]
+    kinds = {str(t.attrs["model_type"]) for t, _ in trees}
+    fitted = sorted({int(y) for t, _ in trees for y in params.coords_of(t).get("year", [])})
+    coords = {
+        "draw": np.arange(len(rows)),
+        "year": years,
+        "observed": ("year", np.isin(years, fitted)),
+        "value_chain": list(VALUE_CHAINS),
+    }
+    data: dict[str, Any] = {}
+    for k in _SCALARS:
+        if k in _OUTCOME_VARS and _OUTCOME_VARS[k] not in kinds:
+            continue
+        data[k] = (("draw", "year"), np.stack([r[k] for r in rows]))
+    data["chain_share"] = (
+        ("draw", "year", "value_chain"),
+        np.stack([r["chain_share"] for r in rows]),
+    )
+    ds = xr.Dataset(data, coords=coords)
+    for name, values in _observed(trees, years).items():
+        ds[name] = ("year", values)
+    ds.attrs.update(
+        horizon=int(last), draws=len(rows), seed=int(seed), fits=",".join(sorted(kinds))
+    )
+    return ds
+
+
+def _observed(trees: list[tuple[xr.DataTree, str]], years: np.ndarray) -> dict[str, np.ndarray]:
+    """The data's own yearly values, from the fits' rows (NaN outside the fitted years)."""
+    from ccmodels.models.persistence import fitted_rows
+
+    out: dict[str, np.ndarray] = {}
+    for tree, _ in trees:
+        kind = tree.attrs["model_type"]
+        rows: pd.DataFrame = fitted_rows(tree)
+        if kind == "case_volume":
+            s = rows.set_index("year")["cases"]
+            out["observed_cases"] = s.reindex(years).to_numpy(float)
+        elif kind == "group_size":
+            g = rows.groupby("year")["n_defendants"]
+            out["observed_mean_group_size"] = g.mean().reindex(years).to_numpy(float)
+            out["observed_max_group_size"] = g.max().reindex(years).to_numpy(float)
+            share = rows.assign(big=rows["n_defendants"] >= 3).groupby("year")["big"].mean()
+            out["observed_share_3plus"] = share.reindex(years).to_numpy(float)
+    return out
+
+
+def table(ds: xr.Dataset, prob: float = 0.9) -> pd.DataFrame:
+    """A printable table of a projection: median and central ``prob`` interval by year."""
+    lo, hi = (1 - prob) / 2, 1 - (1 - prob) / 2
+    cols = {}
+    for k in (
+        "cases",
+        "offenders",
+        "mean_group_size",
+        "max_group_size",
+        "share_3plus",
+        "mean_term",
+        "probation_share",
+    ):
+        if k in ds:
+            q = ds[k].quantile([0.5, lo, hi], dim="draw").values
+            cols[k] = [f"{m:,.3g} [{a:,.3g}, {b:,.3g}]" for m, a, b in q.T]
+    df = pd.DataFrame(cols, index=pd.Index(ds["year"].values, name="year"))
+    df.insert(0, "", np.where(ds["observed"].values, "fitted", "projected"))
+    return df

@@ -1,0 +1,134 @@
+"""Growth models (group size, case volume, value chains) and the projection: fit, save, load,
+predict, closed-form likelihoods, bad input, and projection from fits and from files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytensor.tensor as pt
+import pytest
+import xarray as xr
+from scipy import stats
+
+from ccmodels.data import DataValidationError, validate
+from ccmodels.data.io import yearly_counts
+from ccmodels.models import CaseVolumeModel, GroupSizeModel, ModelConfigError, ValueChainModel
+from ccmodels.models.design import case_rows
+from ccmodels.models.group_size import ztnb_logp
+from ccmodels.project import ProjectionError, project, project_populations
+from ccmodels.simulate.population import ztnb
+
+FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
+
+
+@pytest.fixture(scope="module")
+def growth_fits(population, tmp_path_factory):
+    out, files = {}, []
+    d = tmp_path_factory.mktemp("growth")
+    for cls in (CaseVolumeModel, GroupSizeModel, ValueChainModel):
+        m = cls()
+        m.fit(population.offenders, seed=5, **FAST)
+        out[cls.model_type] = m
+        files.append(m.save(d / f"{cls.model_type}.nc"))
+    return out, files
+
+
+def test_ztnb_logp_and_sampler_match_scipy():
+    y, mu, alpha = np.arange(1, 30), 2.5, 0.4
+    p = alpha / (alpha + mu)
+    want = stats.nbinom.logpmf(y, alpha, p) - np.log1p(-stats.nbinom.pmf(0, alpha, p))
+    f64 = [pt.as_tensor(np.asarray(v, dtype=np.float64)) for v in (y, mu, alpha)]
+    got = ztnb_logp(*f64).eval()
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    draws = ztnb(np.random.default_rng(0), np.full(40_000, mu), np.full(40_000, alpha))
+    assert draws.min() >= 1
+    mean = mu / (1 - stats.nbinom.pmf(0, alpha, p))
+    se = draws.std() / np.sqrt(len(draws))
+    assert abs(draws.mean() - mean) < 4 * se
+
+
+def test_growth_models_fit_save_load_predict(growth_fits, population, tmp_path):
+    fits, files = growth_fits
+    cases = case_rows(population.offenders)
+    gs = fits["group_size"]
+    assert {"size_mu_year_effect", "size_mu_chain", "size_alpha_intercept"} <= set(
+        gs.idata["posterior"].data_vars
+    )
+    assert set(gs.idata["derived"].children) >= {"max_by_year", "share_3plus_by_year"}
+    mean = float(gs.predict(cases).mean())
+    assert abs(mean - cases["n_defendants"].mean()) < 0.2
+    again = GroupSizeModel.load(files[1])
+    xr.testing.assert_allclose(
+        again.predict(cases.head(10), seed=2), gs.predict(cases.head(10), seed=2)
+    )
+    vol = fits["case_volume"]
+    drift = float(vol.idata["posterior"]["volume_year_drift"].mean())
+    assert 0.1 < drift < 0.6, drift  # cases rise about 37% a year in cai2017
+    future = vol.predict(pd.DataFrame({"year": [2017, 2020]}))
+    assert float(future.isel(row=1).median()) > float(future.isel(row=0).median())
+    vc = fits["value_chain"].predict(cases.head(5))
+    assert vc.dims == ("value_chain", "chain", "draw", "row")
+    assert float(vc.min()) >= 0 and float(vc.max()) <= 1
+
+
+def test_case_volume_from_a_yearly_table_with_exposure(population):
+    yearly = yearly_counts(population.offenders)[["year", "cases"]].assign(published=0.5)
+    m = CaseVolumeModel(effects={"exposure": "published"})
+    m.fit(yearly, seed=1, **FAST)
+    full = m.predict(pd.DataFrame({"year": [2016]}))  # all cases: exposure 1
+    assert float(full.median()) > 1.5 * yearly["cases"].iloc[-1]
+
+
+@pytest.mark.parametrize(
+    ("make", "data", "match"),
+    [
+        (CaseVolumeModel, pd.DataFrame({"year": [2016], "cases": [10]}), "at least 2 years"),
+        (CaseVolumeModel, pd.DataFrame({"year": [2015, 2016], "cases": [10, -1]}), "whole numbers"),
+        (CaseVolumeModel, pd.DataFrame({"year": [2015, 2016], "cases": [10, 2.5]}), "rows \\[1\\]"),
+        (
+            lambda: CaseVolumeModel(effects={"exposure": "e"}),
+            pd.DataFrame({"year": [2015, 2016], "cases": [10, 12], "e": [0.5, 1.5]}),
+            "exposure must be in \\(0, 1\\]",
+        ),
+    ],
+)
+def test_bad_growth_input(make, data, match):
+    with pytest.raises(DataValidationError, match=match):
+        make().build(data)
+
+
+def test_group_size_refuses_a_case_without_defendants():
+    m = GroupSizeModel()
+    rows = pd.DataFrame({"case_id": ["a", "b"], "year": [2015, 2016], "n_defendants": [1, 0]})
+    with pytest.raises(DataValidationError, match="'n_defendants'.*rows \\[1\\]"):
+        m.select(rows)
+    with pytest.raises(ModelConfigError, match="family"):
+        GroupSizeModel(effects={"family": "poisson"})
+
+
+def test_projection_from_fits_and_from_files_agree(growth_fits):
+    fits, files = growth_fits
+    ds = project(list(fits.values()), to=2019, draws=20, seed=4, progress=False)
+    assert ds.sizes == {"draw": 20, "year": 8, "value_chain": 4}
+    assert ds["observed"].values.tolist() == [True] * 5 + [False] * 3
+    assert (ds["max_group_size"] >= ds["mean_group_size"]).all()
+    assert (ds["offenders"] >= ds["cases"]).all()
+    from_files = project(files, to=2019, draws=20, seed=4, progress=False)
+    xr.testing.assert_identical(ds, from_files)
+    other = project(files, to=2019, draws=20, seed=5, progress=False)
+    assert not np.array_equal(other["cases"].values, ds["cases"].values)
+    pop = next(project_populations(files, to=2019, draws=1, seed=4, progress=False))
+    assert pop.offenders["year"].max() == 2019
+    validate(pop.offenders.drop(columns=["judgment_date", "term_censored"]))
+
+
+def test_projection_bad_input(growth_fits):
+    _, files = growth_fits
+    with pytest.raises(ProjectionError, match="before the data's last year 2016"):
+        project(files, to=2015, draws=2)
+    with pytest.raises(ProjectionError, match="draws must be a positive integer"):
+        project(files, to=2018, draws=0)
+    with pytest.raises(ProjectionError, match="two case_volume fits"):
+        project([files[0], files[0]], to=2018, draws=2)
+    with pytest.raises(ProjectionError, match="max_offenders"):
+        project(files, to=2018, draws=2, max_offenders=10, progress=False)
