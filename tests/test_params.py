@@ -10,10 +10,9 @@ import pytest
 import xarray as xr
 from hypothesis import given
 from hypothesis import strategies as st
-
-from ccmodels import params
 from pymc_extras.prior import Prior
 
+from ccmodels import params
 from ccmodels.models import (
     CaseVolumeModel,
     FineModel,
