@@ -68,12 +68,13 @@ class CaseVolumeModel(Model):
         check_counts(rows, "cases", 0, "cases per year")
         years = rows["year"].to_numpy(int)
         if len(np.unique(years)) < 2:
+            got = sorted({int(y) for y in years})
             raise DataValidationError.of(
-                f"column 'year': the case volume model needs at least 2 years, got {sorted({int(y) for y in years})}"
+                f"column 'year': the case volume model needs at least 2 years, got {got}"
             )
         if len(np.unique(years)) != len(years):
             dup = sorted({int(y) for y in years[pd.Series(years).duplicated().to_numpy()]})
-            raise DataValidationError(f"column 'year': years {dup} appear more than once")
+            raise DataValidationError.of(f"column 'year': years {dup} appear more than once")
         self._exposure(rows)
         return rows
 

@@ -150,7 +150,7 @@ class GroupSizeModel(Model):
     def derived(self) -> dict[str, pd.DataFrame]:
         """Posterior predictive checks by year: the largest case and the share of cases with
         3 or more defendants, replicated against the observed."""
-        rep = self._require_fit()["posterior_predictive"]["n_defendants"].values
+        rep = np.asarray(self._require_fit()["posterior_predictive"]["n_defendants"].to_numpy())
         d = self._fitted_design()
         obs, year = d.rows["n_defendants"].to_numpy(float), d.year
         return {

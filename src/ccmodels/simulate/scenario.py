@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -570,51 +570,4 @@ class Scenario(_Frozen):
         return self.replace(volume={"scale": self.volume.scale * factor})
 
 
-def _deep_update(base: dict[str, Any], changes: dict[str, Any]) -> None:
-    for k, v in changes.items():
-        if isinstance(v, dict) and v and isinstance(base.get(k), dict):
-            _deep_update(base[k], v)
-        else:
-            base[k] = v
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        m = _model_of(arg)
-        if m is not None:
-            return m
-    return None
-
-
-def _is_mapping(annotation: Any) -> bool:
-    """Whether a (possibly optional or annotated) field annotation is a mapping of models."""
-    if get_origin(annotation) in (dict, Mapping):
-        return True
-    return any(_is_mapping(a) for a in get_args(annotation) if a is not type(None))
-
-
-def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> list[str]:
-    if not isinstance(data, dict):
-        return []
-    out = []
-    fields = model.model_fields
-    for key, value in data.items():
-        where = ".".join((*path, key))
-        if key not in fields:
-            out.append(
-                f"unknown key {where!r}{did_you_mean(key, fields)}; "
-                f"allowed here: {', '.join(fields)}"
-            )
-            continue
-        ann = fields[key].annotation
-        sub = _model_of(ann)
-        if sub is None:
-            continue
-        if _is_mapping(ann) and isinstance(value, dict):
-            for k2, v2 in value.items():
-                out += _unknown_keys(sub, v2, (*path, key, k2))
-        else:
-            out += _unknown_keys(sub, value, (*path, key))
-    return out
+from ccmodels.simulate._keys import _deep_update, _unknown_keys  # noqa: E402
