@@ -156,7 +156,8 @@ def fit(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
     progress: Progress = True,
 ) -> None:
-    """Fit a model spec to an offender table and save the fit (NetCDF)."""
+    """Fit a model spec to an offender table (or, for case_volume, a yearly table with columns
+    year and cases) and save the fit (NetCDF)."""
     from ccmodels.data import DataValidationError, read_table, validate
     from ccmodels.models import ModelConfigError, from_spec
     from ccmodels.models.describe import fit_text
@@ -165,11 +166,13 @@ def fit(
         _fail(f"{out} exists; pass --force to overwrite it")
     try:
         model = from_spec(spec)
-        table = validate(
-            read_table(data, encoding=encoding),
-            on_illegal="drop" if drop_illegal else "raise",
-            source=str(data),
-        ).data
+        raw = read_table(data, encoding=encoding)
+        if model.unit == "year" and "case_id" not in raw.columns:
+            table = raw  # a yearly table (year, cases): the model checks its columns
+        else:
+            table = validate(
+                raw, on_illegal="drop" if drop_illegal else "raise", source=str(data)
+            ).data
         model.fit(
             table,
             draws=draws,
@@ -238,6 +241,41 @@ def extract(
     typer.echo(
         f"{res.n_documents} documents -> {len(res.offenders)} defendants in {secs:.2f} s -> {out}"
     )
+
+
+@app.command("project")
+def project_cmd(
+    fits: Annotated[list[Path], typer.Argument(help="Saved fits (.nc) written by `ccmodels fit`.")],
+    to: Annotated[int, typer.Option("--to", help="Last year to project to, e.g. 2030.")],
+    out: Annotated[Path, typer.Option("--out", help="Projection to write (.nc).")],
+    draws: Annotated[
+        int, typer.Option("--draws", help="Projected worlds (posterior draws).")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    progress: Progress = True,
+) -> None:
+    """Project case volume, group size and value-chain composition (and, with outcome fits,
+    mean prison term and probation share) by driving the simulator with posterior draws;
+    write the draws (NetCDF) and print the median and 90% interval by year."""
+    import pandas as pd
+
+    from ccmodels.models import FitFileError
+    from ccmodels.project import ProjectionError, project, table
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    try:
+        ds = project([str(f) for f in fits], to=to, draws=draws, seed=seed, progress=progress)
+    except (ProjectionError, FitFileError, FileNotFoundError) as exc:
+        _fail(str(exc), code=1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    ds.to_netcdf(tmp, engine="h5netcdf")
+    tmp.replace(out)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        typer.echo(table(ds).to_string())
+    typer.echo(f"{draws} projected worlds to {to} -> {out}")
 
 
 @app.command()

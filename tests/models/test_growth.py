@@ -3,6 +3,8 @@ predict, closed-form likelihoods, bad input, and projection from fits and from f
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytensor.tensor as pt
@@ -132,3 +134,34 @@ def test_projection_bad_input(growth_fits):
         project([files[0], files[0]], to=2018, draws=2)
     with pytest.raises(ProjectionError, match="max_offenders"):
         project(files, to=2018, draws=2, max_offenders=10, progress=False)
+
+
+def test_cli_fit_on_a_yearly_table_and_project_match_the_api(growth_fits, population, tmp_path):
+    from typer.testing import CliRunner
+
+    from ccmodels.cli import app
+
+    runner = CliRunner()
+    _, files = growth_fits
+    yearly = tmp_path / "yearly.csv"
+    yearly_counts(population.offenders)[["year", "cases"]].to_csv(yearly, index=False)
+    spec = Path(__file__).resolve().parents[2] / "models" / "case_volume.toml"
+    fit_out = tmp_path / "volume.nc"
+    args = ["fit", str(spec), "--data", str(yearly), "--out", str(fit_out), "--no-loo"]
+    r = runner.invoke(app, [*args, "--draws", "100", "--tune", "150", "--chains", "2"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "proj.nc"
+    args = ["project", *map(str, files), "--to", "2019", "--out", str(out), "--draws", "20"]
+    r = runner.invoke(app, [*args, "--seed", "4", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "projected" in r.output and "2019" in r.output
+    with xr.open_dataset(out, engine="h5netcdf") as got:
+        want = project(files, to=2019, draws=20, seed=4, progress=False)
+        xr.testing.assert_allclose(got.load(), want)
+    r = runner.invoke(app, [*args, "--seed", "4"])
+    assert r.exit_code == 2 and "--force" in r.output
+    r = runner.invoke(
+        app, ["project", str(files[0]), "--to", "2010", "--out", str(tmp_path / "x.nc")]
+    )
+    assert r.exit_code == 1 and "before the data's last year" in r.output
+    assert not (tmp_path / "x.nc").exists()

@@ -65,6 +65,13 @@ class CaseVolumeModel(Model):
         }
 
     def select(self, rows: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in ("year", "cases") if c not in rows.columns]
+        if missing:
+            raise DataValidationError.of(
+                f"the case volume model needs columns year and cases; missing {missing} "
+                f"(columns: {', '.join(map(str, rows.columns))})"
+            )
+        check_counts(rows, "year", 1997, "years")
         check_counts(rows, "cases", 0, "cases per year")
         years = rows["year"].to_numpy(int)
         if len(np.unique(years)) < 2:
