@@ -238,7 +238,7 @@ def project(
     )
     ds = xr.Dataset(data, coords=coords)
     for name, values in _observed(trees, years).items():
-        ds[name] = ("year", values)
+        ds[name] = ("year", values) if values.ndim == 1 else (("year", "value_chain"), values)
     ds.attrs.update(
         horizon=int(last), draws=len(rows), seed=int(seed), fits=",".join(sorted(kinds))
     )
@@ -262,6 +262,9 @@ def _observed(trees: list[tuple[xr.DataTree, str]], years: np.ndarray) -> dict[s
             out["observed_max_group_size"] = g.max().reindex(years).to_numpy(float)
             share = rows.assign(big=rows["n_defendants"] >= 3).groupby("year")["big"].mean()
             out["observed_share_3plus"] = share.reindex(years).to_numpy(float)
+        elif kind == "value_chain":
+            g = rows.groupby("year")[list(CHAIN_COLUMNS)].mean().reindex(years)
+            out["observed_chain_share"] = g.to_numpy(float)
     return out
 
 

@@ -3,6 +3,7 @@ predict, closed-form likelihoods, bad input, and projection from fits and from f
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +166,17 @@ def test_cli_fit_on_a_yearly_table_and_project_match_the_api(growth_fits, popula
     )
     assert r.exit_code == 1 and "before the data's last year" in r.output
     assert not (tmp_path / "x.nc").exists()
+
+
+def test_report_of_growth_fits_has_checks_and_fan_charts(growth_fits, tmp_path):
+    from ccmodels.report import build
+
+    _, files = growth_fits
+    res = build(files, tmp_path / "report")
+    names = {f.name for f in res.figures}
+    for kind in ("case_volume", "group_size", "value_chain"):
+        assert any(n.startswith(f"{kind}_projection_") for n in names), kind
+    assert {"group_size_posterior_ppc_max.png", "group_size_posterior_ppc_share_3plus.png"} <= names
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text(encoding="utf-8"))
+    gs = next(m for m in summary["models"] if m["model"] == "group_size")
+    assert set(gs["estimates"]["max_by_year"]) == {str(y) for y in range(2012, 2017)}

@@ -511,3 +511,45 @@ def khat(elpd: Any, good_k: float, unit: str, title: str) -> Figure:
         ax.set_ylabel("Pareto shape k")
         ax.set_title(title)
     return fig
+
+
+@styled
+def fan(
+    years: np.ndarray,
+    draws: np.ndarray,
+    observed: np.ndarray | None,
+    last_fitted: int,
+    ylabel: str,
+    title: str,
+    *,
+    percent: bool = False,
+    log: bool = False,
+) -> Figure:
+    """A projection fan: median (line) with 50% and 90% bands of ``draws`` (draws, years),
+    observed values (open circles); a dotted line after the last fitted year."""
+    fig, (ax,) = _axes()
+    x = np.asarray(years, dtype=int)
+    q = np.nanquantile(np.asarray(draws, float), [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    ax.fill_between(x, q[0], q[4], color="0.87", linewidth=0, label="90% interval")
+    ax.fill_between(x, q[1], q[3], color="0.65", linewidth=0, label="50% interval")
+    ax.plot(x, q[2], color="black", linewidth=1.5, label="median")
+    if observed is not None and np.isfinite(observed).any():
+        ax.plot(x, observed, label="observed", **(OBS_STYLE | {"linestyle": "none"}))
+    ax.axvline(last_fitted + 0.5, color="0.35", linestyle=":", linewidth=1)
+    ax.text(
+        last_fitted + 0.6,
+        0.98,
+        "projected",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        fontsize="small",
+        color="0.35",
+    )
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("judgment year")
+    ax.set_ylabel(ylabel)
+    _value_axis(ax, "y", percent, False)
+    ax.legend(loc="upper left")
+    ax.set_title(title)
+    return fig

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
+
 from ccmodels.report.core import FitContext, Paragraph, Section
 from ccmodels.report.diagnostics import Convergence, LooSummary
 from ccmodels.report.sections import fmt, prior_text, software_versions
@@ -76,6 +78,11 @@ def effects_text(ctx: FitContext) -> str:
     return _listing(parts)
 
 
+def n_cases(rows: pd.DataFrame) -> int:
+    """Cases among fitted rows: distinct case ids, or the sum of a yearly ``cases`` column."""
+    return int(rows["case_id"].nunique()) if "case_id" in rows else int(rows["cases"].sum())
+
+
 def methods_section(
     ctx: FitContext,
     *,
@@ -101,7 +108,7 @@ def methods_section(
     text = (
         f"We modelled {outcome} with a Bayesian hierarchical model (ccmodels {v['ccmodels']}, "
         f"model '{ctx.model_type}', id {ctx.idata.attrs.get('id', 'unknown')}) fitted to "
-        f"{len(rows):,} {unit} in {rows['case_id'].nunique():,} cases judged "
+        f"{len(rows):,} {unit} ({n_cases(rows):,} cases) judged "
         f"{years.min()}–{years.max()}; the unit of analysis was {ctx.description}. "
         f"{likelihood} {predictor} comprised {effects_text(ctx)}. "
         f"Priors: {prior_text(_ordered(cfg.get('priors', {}), prior_names), prior_names)}. "

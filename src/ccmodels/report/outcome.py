@@ -61,6 +61,7 @@ class OutcomeSpec:
     predictor: str = "The linear predictor"  # "Each part's linear predictor" for a hurdle
     #: the likelihood sentence for a fit's config, where it depends on the options fitted
     likelihood_for: Callable[[Mapping[str, Any]], str] | None = None
+    unit: str = "offenders"  # what a fitted row is: "offenders", "cases", "years"
 
 
 # ---------------------------------------------------------------------- shared pieces
@@ -202,7 +203,7 @@ def _check_section(ctx: FitContext, spec: OutcomeSpec, what: str) -> tuple[Secti
 
 def outcome_report(ctx: FitContext, spec: OutcomeSpec) -> ModelReport:
     """The report of a sentence, probation or fine fit."""
-    data_sec, data = data_section(ctx)
+    data_sec, data = data_section(ctx, spec.unit)
     conv_sec, conv = convergence_section(ctx)
     par_sec, params = parameter_section(ctx)
     trend_blocks, estimates = spec.trends(ctx)
@@ -214,7 +215,7 @@ def outcome_report(ctx: FitContext, spec: OutcomeSpec) -> ModelReport:
         ctx,
         outcome=spec.outcome,
         likelihood=spec.likelihood_for(ctx.config) if spec.likelihood_for else spec.likelihood,
-        unit="offenders",
+        unit=spec.unit,
         conv=conv,
         loo=loo,
         prior_names=PRIOR_NAMES | dict(spec.prior_names),

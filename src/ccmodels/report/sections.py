@@ -121,6 +121,8 @@ def data_section(ctx: FitContext, unit: str = "offenders") -> tuple[Section, dic
     """Rows and cases per year, value-chain, trait and article shares of the fitted rows."""
     rows = ctx.rows
     years = rows["year"].astype(int)
+    if "case_id" not in rows:
+        return _yearly_data_section(ctx)
     by_year = pd.DataFrame(
         {
             "rows": years.value_counts().sort_index(),
@@ -198,6 +200,35 @@ def data_section(ctx: FitContext, unit: str = "offenders") -> tuple[Section, dic
         "cases_by_year": {str(y): int(c) for y, c in by_year["cases"].items()},
         "value_chain_share": chains,
         "trait_share": traits,
+    }
+    return sec, summary
+
+
+def _yearly_data_section(ctx: FitContext) -> tuple[Section, dict[str, Any]]:
+    """The data summary of a year-level fit (one row per year with its cases)."""
+    rows = ctx.rows
+    cases = rows.set_index(rows["year"].astype(int))["cases"].astype(int)
+    sec = Section(ctx.section_id("data"), "data", "Data summary")
+    sec.blocks.append(
+        Paragraph(
+            f"Unit of analysis: {ctx.description}. The fit used {len(rows)} years, "
+            f"{cases.index.min()}–{cases.index.max()}, with {int(cases.sum()):,} cases in all."
+        )
+    )
+    sec.blocks.append(
+        make_table(
+            "Cases per year",
+            ("year", "cases"),
+            ((y, f"{c:,}") for y, c in cases.items()),
+            (False, True),
+            compact=True,
+        )
+    )
+    summary = {
+        "n_rows": len(rows),
+        "n_cases": int(cases.sum()),
+        "years": [int(cases.index.min()), int(cases.index.max())],
+        "cases_by_year": {str(y): int(c) for y, c in cases.items()},
     }
     return sec, summary
 
