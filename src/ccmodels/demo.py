@@ -6,13 +6,57 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from ccmodels.data import write_table, yearly_counts
-from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from ccmodels.models import (
+    CaseVolumeModel,
+    FineModel,
+    GroupSizeModel,
+    ProbationModel,
+    SentenceModel,
+    ValueChainModel,
+)
 from ccmodels.models.describe import fit_text
+from ccmodels.project import project, table
 from ccmodels.simulate import Scenario, calibrate, simulate
 from ccmodels.util import expected_warnings
 
 __all__ = ["run_demo"]
+
+HORIZON = 2030
+PROJECT_DRAWS = 1000
+
+
+def _growth_checks(
+    shifted: GroupSizeModel,
+    offenders: pd.DataFrame,
+    out: Path,
+    draws: int,
+    seed: int,
+    progress: bool | None,
+) -> None:
+    """The group-size checks: the 2016 largest case against its posterior predictive, and
+    the LOO comparison of the shifted and zero-truncated families."""
+    from ccmodels.report.diagnostics import compare_loo
+
+    mx = shifted.derived()["max_by_year"]
+    last = mx.index.max()
+    r = mx.loc[last]
+    print(
+        f"\nlargest case in {last}: observed {r['observed_max']:.0f}; posterior predictive "
+        f"90% interval [{r['lower']:.0f}, {r['upper']:.0f}]; the study's 78 is "
+        f"{'inside' if r['lower'] <= 78 <= r['upper'] else 'outside'}"
+    )
+    ztnb = GroupSizeModel(effects={"family": "ztnb"})
+    with expected_warnings():
+        ztnb.fit(offenders, draws=draws, seed=seed, progress=progress, loo=True)
+    ztnb.save(out / "fits" / "group_size_ztnb.nc")
+    assert shifted.idata is not None and ztnb.idata is not None
+    cmp = compare_loo({"shifted NB": shifted.idata, "zero-truncated NB": ztnb.idata})
+    print("LOO comparison of the group-size families (Pareto k counts by bin):")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(cmp.round(2).to_string())
 
 
 def run_demo(
@@ -27,9 +71,11 @@ def run_demo(
 
     1. check the scenario's calibration against the published figures (``replicates``);
     2. simulate one population (``seed``) and save it to ``out/offenders.parquet``;
-    3. fit the sentence, probation and fine models (nutpie, 4 chains x ``draws``) and save
-       them to ``out/fits/*.nc``;
-    4. print the trend tables and write the report to ``out/report/index.html``.
+    3. fit the sentence, probation and fine models and the growth models (case volume, group
+       size, value chains; nutpie, 4 chains x ``draws``) and save them to ``out/fits/*.nc``;
+       fit the zero-truncated group-size family too and print the LOO comparison;
+    4. print the trend tables, project the growth fits to 2030 (``out/projection.nc``, the
+       table printed) and write the report to ``out/report/index.html``.
 
     Returns True when every calibration target passes and every fit converged ("ok").
 
@@ -58,9 +104,11 @@ def run_demo(
     )
     print(yearly_counts(pop.offenders).to_string(index=False), flush=True)
     fits = []
-    for i, cls in enumerate((SentenceModel, ProbationModel, FineModel), start=1):
+    classes = (SentenceModel, ProbationModel, FineModel, CaseVolumeModel, GroupSizeModel)
+    models = {}
+    for i, cls in enumerate((*classes, ValueChainModel), start=1):
         print(
-            f"\n[{i}/3] fitting the {cls.model_type} model "
+            f"\n[{i}/6] fitting the {cls.model_type} model "
             f"({time.perf_counter() - t0:.0f} s elapsed) ...",
             flush=True,
         )
@@ -69,7 +117,17 @@ def run_demo(
             m.fit(pop.offenders, draws=draws, seed=seed, progress=progress, loo=True)
         path = m.save(out / "fits" / f"{cls.model_type}.nc")
         fits.append(path)
+        models[cls.model_type] = m
         print(fit_text(m), flush=True)
+    _growth_checks(models["group_size"], pop.offenders, out, draws, seed, progress)
+    print(
+        f"\n== Projection to {HORIZON} ({time.perf_counter() - t0:.0f} s elapsed) ...", flush=True
+    )
+    growth = [p for p in fits if p.stem in ("case_volume", "group_size", "value_chain")]
+    proj = project(growth, to=HORIZON, draws=PROJECT_DRAWS, seed=seed, progress=progress)
+    proj.to_netcdf(out / "projection.nc", engine="h5netcdf")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table(proj).to_string())
     print(f"\n== Report ({time.perf_counter() - t0:.0f} s elapsed) ...", flush=True)
     rep = build(fits, out / "report", title="ccmodels demo: cai2017 synthetic population")
     verdicts = ", ".join(f"{k}: {v}" for k, v in rep.verdicts.items())

@@ -133,7 +133,9 @@ def project_populations(
     progress: bool | None = None,
     max_offenders: int = MAX_OFFENDERS,
 ) -> Iterator[Population]:
-    """The projected case populations themselves, one per draw (see the module docstring)."""
+    """The projected case populations themselves, one per draw (see the module docstring).
+    Without outcome fits the populations hold the case table only (``offenders`` empty: see
+    ``simulate(cases_only=True)``); ``max_offenders`` bounds the rows of each world."""
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise ProjectionError(f"draws must be a positive integer, got {draws!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -146,9 +148,12 @@ def project_populations(
     sim_seeds = sim_seq.generate_state(int(draws), dtype=np.uint32)
     scenarios = _draw_scenarios(trees, int(draws), np.random.default_rng(pick_seq), sc0)
     pairs = zip(scenarios, sim_seeds, strict=True)
+    # offender tables only when an outcome fit asks for them
+    kinds = {str(t.attrs["model_type"]) for t, _ in trees}
+    cases_only = not kinds & set(params.OUTCOME_MODELS)
     for i, (sc, s) in enumerate(progress_bar(pairs, "projecting", progress, total=int(draws))):
         try:
-            yield simulate(sc, int(s), max_rows=max_offenders)
+            yield simulate(sc, int(s), max_rows=max_offenders, cases_only=cases_only)
         except PopulationTooLarge as exc:
             raise ProjectionError(
                 f"projected world {i} (of {draws}): {exc}. The walks of {last - first + 1} "
@@ -158,29 +163,32 @@ def project_populations(
 
 
 def summarise(pop: Population, years: np.ndarray) -> dict[str, np.ndarray]:
-    """The yearly summaries of one population (see the module docstring)."""
+    """The yearly summaries of one population (see the module docstring); the outcome
+    summaries are NaN when the population has no offender table (``cases_only``)."""
     cases, off = pop.cases, pop.offenders
     cy = cases["year"].to_numpy(int)
     n = cases["n_defendants"].to_numpy(float)
-    oy = off["year"].to_numpy(int)
-    custodial = off["term_months"].to_numpy(float) > 0
-    term = off["term_months"].to_numpy(float)
-    prob = off["probation"].to_numpy(bool)
+    has_off = len(off.columns) > 0
+    if has_off:
+        oy = off["year"].to_numpy(int)
+        term = off["term_months"].to_numpy(float)
+        prob = off["probation"].to_numpy(bool)
     out: dict[str, list[Any]] = {k: [] for k in _SCALARS}
     out["chain_share"] = []
+    flags = cases[list(CHAIN_COLUMNS)].to_numpy(float)
     for y in years:
-        m, mo = cy == y, oy == y
+        m = cy == y
         k = int(m.sum())
         out["cases"].append(k)
-        out["offenders"].append(int(mo.sum()))
+        out["offenders"].append(float(n[m].sum()))
         out["mean_group_size"].append(float(n[m].mean()) if k else np.nan)
         out["max_group_size"].append(float(n[m].max()) if k else np.nan)
         out["share_3plus"].append(float((n[m] >= 3).mean()) if k else np.nan)
-        c = mo & custodial
+        c = (oy == y) & (term > 0) if has_off else np.zeros(0, bool)
         out["mean_term"].append(float(term[c].mean()) if c.any() else np.nan)
         out["probation_share"].append(float(prob[c].mean()) if c.any() else np.nan)
         out["chain_share"].append(
-            [float(cases.loc[m, col].mean()) if k else np.nan for col in CHAIN_COLUMNS]
+            flags[m].mean(axis=0) if k else np.full(len(CHAIN_COLUMNS), np.nan)
         )
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 

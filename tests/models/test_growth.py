@@ -109,7 +109,7 @@ def test_group_size_refuses_a_case_without_defendants():
         GroupSizeModel(effects={"family": "poisson"})
 
 
-def test_projection_from_fits_and_from_files_agree(growth_fits):
+def test_projection_from_fits_and_from_files_agree(growth_fits, fitted):
     fits, files = growth_fits
     ds = project(list(fits.values()), to=2019, draws=20, seed=4, progress=False)
     assert ds.sizes == {"draw": 20, "year": 8, "value_chain": 4}
@@ -121,8 +121,15 @@ def test_projection_from_fits_and_from_files_agree(growth_fits):
     other = project(files, to=2019, draws=20, seed=5, progress=False)
     assert not np.array_equal(other["cases"].values, ds["cases"].values)
     pop = next(project_populations(files, to=2019, draws=1, seed=4, progress=False))
+    assert pop.offenders.empty and pop.cases["year"].max() == 2019  # growth only: cases
+    # with an outcome fit the worlds have offenders, and they pass the data contract
+    worlds = [*files, fitted["sentence"]]
+    pop = next(project_populations(worlds, to=2019, draws=1, seed=4, progress=False))
     assert pop.offenders["year"].max() == 2019
     validate(pop.offenders.drop(columns=["judgment_date", "term_censored"]))
+    with_terms = project(worlds, to=2019, draws=5, seed=4, progress=False)
+    assert np.isfinite(with_terms["mean_term"].values).all()
+    assert "probation_share" not in with_terms  # no probation fit given
 
 
 def test_projection_bad_input(growth_fits):

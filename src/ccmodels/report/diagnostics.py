@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "THRESHOLDS",
     "Convergence",
     "LooSummary",
+    "compare_loo",
     "convergence",
     "loo_summary",
     "parameter_names",
@@ -284,6 +286,37 @@ def loo_summary(dt: xr.DataTree) -> LooSummary:
         counts=counts,
         elpd_data=res,
     )
+
+
+def compare_loo(fits: Mapping[str, xr.DataTree]) -> pd.DataFrame:
+    """PSIS-LOO comparison of fits of the same rows (e.g. the two group-size families): one
+    line per fit, best first, with ELPD, its difference to the best and that difference's
+    standard error (arviz ``compare``), the effective number of parameters and the Pareto-k
+    counts (good: below the sample-size threshold; ok: up to 0.7; bad: up to 1; very bad)."""
+    if len(fits) < 2:
+        raise ValueError("compare_loo needs at least two fits")
+    summaries = {name: loo_summary(dt) for name, dt in fits.items()}
+    n_obs = {s.n_obs for s in summaries.values()}
+    if len(n_obs) > 1:
+        raise ValueError(f"the fits have different numbers of observations {sorted(n_obs)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        cmp = az.compare({n: s.elpd_data for n, s in summaries.items()})
+    rows = []
+    for name in cmp.index:
+        s = summaries[str(name)]
+        rows.append(
+            {
+                "fit": str(name),
+                "elpd_loo": s.elpd,
+                "se": s.se,
+                "elpd_diff": float(cmp.loc[name, "elpd_diff"]),
+                "dse": float(cmp.loc[name, "dse"]),
+                "p_loo": s.p_loo,
+                **{f"k_{k}": v for k, v in s.counts.items()},
+            }
+        )
+    return pd.DataFrame(rows).set_index("fit")
 
 
 def _f(x: Any) -> float | None:

@@ -153,7 +153,9 @@ def _check_size(
         )
 
 
-def simulate(scenario: Scenario, seed: int, max_rows: int | None = None) -> Population:
+def simulate(
+    scenario: Scenario, seed: int, max_rows: int | None = None, cases_only: bool = False
+) -> Population:
     """Simulate one synthetic population.
 
     Parameters
@@ -166,6 +168,11 @@ def simulate(scenario: Scenario, seed: int, max_rows: int | None = None) -> Popu
         Refuse (``PopulationTooLarge``, before building the tables) a population with more
         cases or offenders than this: a guard for scenarios driven by posterior draws, whose
         walks can take the volume far out.
+    cases_only : bool
+        Stop after the case table (volume, dates, chains, target, article, group size and
+        case effects, drawn exactly as in a full population): ``offenders`` is then empty.
+        For projections of the growth quantities, where offender tables would cost memory
+        for nothing.
 
     Returns
     -------
@@ -273,6 +280,12 @@ def simulate(scenario: Scenario, seed: int, max_rows: int | None = None) -> Popu
     else:
         n_def = ztnb(rng["group_size"], mu_c, alpha_c)
     n_off = int(n_def.sum())
+    if cases_only:  # the case table only: no offenders, traits or sentences
+        u_case = rng["case_effect"].normal(0.0, 1.0, n_cases) * sc.sentence.sigma_case
+        table = _case_table(
+            _case_ids(case_year), case_year, date, art_case, chains, target_idx, n_def, u_case
+        )
+        return Population(pd.DataFrame(), table, truth, int(seed), latent_ro)
     _check_size(n_off, "offenders", max_rows, years, np.bincount(case_year_idx, n_def, n_years))
 
     # --- offenders ----------------------------------------------------------------------------
@@ -357,10 +370,7 @@ def simulate(scenario: Scenario, seed: int, max_rows: int | None = None) -> Popu
     fine = np.where(fined, amount, 0.0)
 
     # --- tables -------------------------------------------------------------------------------
-    case_ids = np.strings.add(
-        np.strings.add(case_year.astype(np.dtypes.StringDType()), "-"),
-        np.strings.zfill(np.arange(n_cases).astype(np.dtypes.StringDType()), 6),
-    ).astype(object)
+    case_ids = _case_ids(case_year)
     case_cat = pd.Categorical.from_codes(case_of, categories=pd.Index(case_ids, dtype=object))
     off = pd.DataFrame(
         {
@@ -383,9 +393,30 @@ def simulate(scenario: Scenario, seed: int, max_rows: int | None = None) -> Popu
             "term_censored": np.where(custodial, censored, 0).astype(np.int8),
         }
     )
-    cases = pd.DataFrame(
+    cases = _case_table(case_ids, case_year, date, art_case, chains, target_idx, n_def, u_case)
+    return Population(off, cases, truth, int(seed), latent_ro)
+
+
+def _case_ids(case_year: np.ndarray) -> np.ndarray:
+    return np.strings.add(
+        np.strings.add(case_year.astype(np.dtypes.StringDType()), "-"),
+        np.strings.zfill(np.arange(len(case_year)).astype(np.dtypes.StringDType()), 6),
+    ).astype(object)
+
+
+def _case_table(
+    case_ids: np.ndarray,
+    case_year: np.ndarray,
+    date: np.ndarray,
+    art_case: np.ndarray,
+    chains: np.ndarray,
+    target_idx: np.ndarray,
+    n_def: np.ndarray,
+    u_case: np.ndarray,
+) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "case_id": case_cat.categories.astype("string"),
+            "case_id": pd.array(case_ids, dtype="string"),
             "year": case_year.astype(np.int64),
             "judgment_date": date,
             "article": pd.Categorical.from_codes(art_case, categories=list(law.ARTICLES)),
@@ -395,7 +426,6 @@ def simulate(scenario: Scenario, seed: int, max_rows: int | None = None) -> Popu
             "case_effect": u_case,
         }
     )
-    return Population(off, cases, truth, int(seed), latent_ro)
 
 
 @dataclass(frozen=True)
