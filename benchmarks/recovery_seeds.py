@@ -9,7 +9,8 @@ every row should show 0 divergences, R-hat <= 1.01 and ESS >= 400.
 The JSON is rewritten after every fit; with ``--resume`` the fits already in it are kept and
 skipped, so an interrupted run goes on where it stopped.
 
-Usage: ``python benchmarks/recovery_seeds.py [--seeds 20261128 1 2 3 4] [--resume]``
+Usage: ``python benchmarks/recovery_seeds.py [--seeds 20261128 1 2 3 4] [--resume]
+[--only scaled:fine ...]``
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, nargs="+", default=[20261128, 1, 2, 3, 4])
     ap.add_argument("--resume", action="store_true", help="keep and skip the fits in the JSON")
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        metavar="POPULATION:MODEL",
+        help='run only these fits, e.g. "scaled:fine" "scaled:probation"',
+    )
     args = ap.parse_args()
     rows: list[dict] = []
     if args.resume and OUT.exists():
@@ -62,6 +69,8 @@ def main() -> None:
     for seed in args.seeds:
         for label, name, m, pop in fits(seed):
             if (seed, label, name) in done:
+                continue
+            if args.only and f"{label}:{name}" not in args.only:
                 continue
             t0 = time.perf_counter()
             with expected_warnings():
