@@ -349,14 +349,8 @@ def court_flags(doc: Doc, mentions: Mentions) -> list[dict[str, bool]]:
 
 
 def court_roles(doc: Doc, mentions: Mentions) -> list[dict[str, bool]]:
-    """The role the court finds for every defendant of a judgment.
-
-    Parameters
-    ----------
-    doc : Doc
-        The judgment, cut into sections.
-    mentions : Mentions
-        Finds the defendants a clause names.
+    """The role the court finds for every defendant of a judgment (``doc`` and ``mentions``
+    as for :func:`court_flags`).
 
     Returns
     -------
