@@ -122,11 +122,6 @@ def _ppc_year(
     )
 
 
-def _by_year(values: np.ndarray, years: np.ndarray, stat: Any) -> tuple[list[int], np.ndarray]:
-    ys = sorted({int(y) for y in years})
-    return ys, np.stack([stat(values[..., years == y]) for y in ys], -1)
-
-
 def size_checks(
     ctx: FitContext, rows: pd.DataFrame, rep: xr.Dataset, what: str
 ) -> tuple[list[Block], dict[str, Any]]:
@@ -137,8 +132,8 @@ def size_checks(
         ("max", "largest case", lambda v: v.max(-1), False),
         ("share_3plus", "share of cases with 3+ defendants", lambda v: (v >= 3).mean(-1), True),
     ):
-        ys, rep_y = _by_year(r, years, stat)
-        _, obs_y = _by_year(y, years, stat)
+        ys, rep_y = oc.by_year(r, years, stat)
+        _, obs_y = oc.by_year(y, years, stat)
         out.append(_ppc_year(ctx, name, ys, obs_y, rep_y, label, what, percent))
         stats |= {f"{label} {yy}": (float(obs_y[i]), rep_y[:, i]) for i, yy in enumerate(ys)}
     tab, js = oc.stat_rows(stats, {})

@@ -154,10 +154,14 @@ def observed_replicated(
     return y, np.asarray(rep[column].values, float), rows["year"].to_numpy(int)
 
 
-def by_year(values: np.ndarray, years: np.ndarray) -> tuple[list[int], np.ndarray]:
-    """Means of ``values`` (..., rows) within each year: (years, (..., n_years))."""
+def by_year(
+    values: np.ndarray, years: np.ndarray, stat: Callable[[np.ndarray], Any] | None = None
+) -> tuple[list[int], np.ndarray]:
+    """``stat`` (default: the mean over the last axis) of ``values`` (..., rows) within each
+    year: (years, (..., n_years))."""
     ys = sorted({int(y) for y in years})
-    return ys, np.stack([values[..., years == y].mean(-1) for y in ys], -1)
+    f = stat if stat is not None else (lambda v: v.mean(-1))
+    return ys, np.stack([f(values[..., years == y]) for y in ys], -1)
 
 
 def by_chain(values: np.ndarray, rows: pd.DataFrame) -> tuple[list[str], np.ndarray]:
