@@ -12,7 +12,7 @@ import xarray as xr
 from ccmodels import law
 from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
-from ccmodels.report.core import Block, FitContext, Paragraph
+from ccmodels.report.core import Block, FitContext
 from ccmodels.report.sections import fixed, pct
 
 __all__ = ["SPEC", "checks", "trends"]
@@ -25,44 +25,35 @@ TRENDS_INTRO = (
 )
 
 
+TRENDS = (
+    oc.Trend(
+        "fine_by_year",
+        "mean_fine_by_year",
+        "mean_fine_yuan_by_year",
+        "mean fine (yuan, zeros included)",
+        "Mean fine by year",
+        "Posterior mean fine (circles, solid) with its 95% interval (grey band and whiskers); "
+        "observed mean fine (open squares, dashed), in yuan.",
+        f=fixed(0),
+        plot={"money": True, "observed_label": "observed mean"},
+    ),
+    oc.Trend(
+        "fined_share_by_year",
+        "fine_probability_by_year",
+        "fined_share_by_year",
+        "share fined (% of offenders)",
+        "Share of offenders fined by year",
+        "Posterior mean share fined (circles, solid) with its 95% interval; observed share "
+        "(open squares, dashed).",
+        f=pct,
+        plot={"percent": True, "observed_label": "observed share"},
+    ),
+)
+
+
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: mean fine and share fined by year."""
-    amt, share = ctx.table("mean_fine_by_year"), ctx.table("fine_probability_by_year")
-    blocks: list[Block] = [
-        Paragraph(TRENDS_INTRO),
-        *oc.trend_blocks(
-            ctx,
-            "fine_by_year",
-            amt,
-            (
-                "mean fine (yuan, zeros included)",
-                "Mean fine by year",
-                "Posterior mean fine (circles, solid) with its 95% interval (grey band and "
-                "whiskers); observed mean fine (open squares, dashed), in yuan.",
-            ),
-            "year",
-            fixed(0),
-            money=True,
-            observed_label="observed mean",
-        ),
-        *oc.trend_blocks(
-            ctx,
-            "fined_share_by_year",
-            share,
-            (
-                "share fined (% of offenders)",
-                "Share of offenders fined by year",
-                "Posterior mean share fined (circles, solid) with its 95% interval; observed "
-                "share (open squares, dashed).",
-            ),
-            "year",
-            pct,
-            percent=True,
-            observed_label="observed share",
-        ),
-    ]
-    est = oc.trend_estimates(mean_fine_yuan_by_year=amt, fined_share_by_year=share)
-    return blocks, est
+    return oc.trend_section(ctx, TRENDS_INTRO, TRENDS)
 
 
 def checks(

@@ -34,12 +34,14 @@ from ccmodels.report.sections import (
 __all__ = [
     "SPECS",
     "OutcomeSpec",
+    "Trend",
     "by_chain",
     "by_year",
     "outcome_report",
     "register_outcome",
     "replicate_index",
     "stat_rows",
+    "trend_section",
     "trend_table",
 ]
 
@@ -65,23 +67,39 @@ class OutcomeSpec:
 
 
 # ---------------------------------------------------------------------- shared pieces
-def trend_blocks(
-    ctx: FitContext,
-    name: str,
-    df: pd.DataFrame,
-    labels: tuple[str, str, str],
-    key: str,
-    f: Any = fmt,
-    **plot: Any,
-) -> list[Block]:
-    """A trend figure and its table: ``labels`` = (value axis label, title, caption); by year
-    (``key="year"``, a line with its band) or by category (points with intervals)."""
+@dataclass(frozen=True)
+class Trend:
+    """One trend of a report's trends section: a figure of a derived table (by year: a line
+    with its band; by category: points with intervals) and the same table in numbers."""
+
+    figure: str  # figure name, e.g. "term_by_year"
+    table: str  # derived table read from the fit, e.g. "mean_term_by_year"
+    estimate: str  # key in summary.json, e.g. "mean_term_months_by_year"
+    ylabel: str
+    title: str
+    caption: str
+    key: str = "year"  # "year" or the category's name, e.g. "value chain"
+    f: Any = fmt
+    plot: Mapping[str, Any] = field(default_factory=dict)
+
+
+def trend_section(
+    ctx: FitContext, intro: str, trends: tuple[Trend, ...]
+) -> tuple[list[Block], dict[str, Any]]:
+    """Blocks and JSON estimates of a trends section made of ``trends``."""
     from ccmodels.report import figures as fg
 
-    ylabel, title, caption = labels
-    draw = fg.trend if key == "year" else fg.categories
-    fig = draw(df, ylabel, title, **plot)
-    return [ctx.figure(name, fig, title, caption), trend_table(df, key, title, f)]
+    blocks: list[Block] = [Paragraph(intro)]
+    tables: dict[str, pd.DataFrame] = {}
+    for t in trends:
+        df = tables[t.table] = ctx.table(t.table)
+        draw = fg.trend if t.key == "year" else fg.categories
+        fig = draw(df, t.ylabel, t.title, **t.plot)
+        blocks += [
+            ctx.figure(t.figure, fig, t.title, t.caption),
+            trend_table(df, t.key, t.title, t.f),
+        ]
+    return blocks, trend_estimates(**{t.estimate: tables[t.table] for t in trends})
 
 
 def trend_table(df: pd.DataFrame, key: str, caption: str, f: Any = fmt) -> Block:

@@ -10,7 +10,7 @@ import xarray as xr
 
 from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
-from ccmodels.report.core import Block, FitContext, Paragraph
+from ccmodels.report.core import Block, FitContext
 from ccmodels.report.sections import frame_json, make_table, pct
 
 __all__ = ["SPEC", "checks", "trends"]
@@ -24,41 +24,39 @@ TRENDS_INTRO = (
 )
 
 
+TRENDS = (
+    oc.Trend(
+        "probation_by_year",
+        "probability_by_year",
+        "probation_rate_by_year",
+        "probation rate (% of eligible offenders)",
+        "Probation rate by year",
+        "Posterior mean probation rate (circles, solid) with its 95% interval (grey band "
+        "and whiskers); observed rate (open squares, dashed).",
+        f=pct,
+        plot={"percent": True, "observed_label": "observed rate"},
+    ),
+    oc.Trend(
+        "probation_by_value_chain",
+        "probability_by_value_chain",
+        "probation_rate_by_value_chain",
+        "probation rate (% of eligible offenders)",
+        "Probation rate by value chain",
+        "Posterior mean with 95% interval (filled circles) and observed rate (open "
+        "squares) among eligible offenders of each value chain.",
+        key="value chain",
+        f=pct,
+        plot={"percent": True, "observed_label": "observed rate"},
+    ),
+)
+
+
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: probation rate by year and value chain,
     average marginal effects of traits."""
-    yr, ch = ctx.table("probability_by_year"), ctx.table("probability_by_value_chain")
+    blocks, est = oc.trend_section(ctx, TRENDS_INTRO, TRENDS)
     ame = ctx.table("marginal_effects")
-    blocks: list[Block] = [
-        Paragraph(TRENDS_INTRO),
-        ctx.figure(
-            "probation_by_year",
-            fg.trend(
-                yr,
-                "probation rate (% of eligible offenders)",
-                "Probation rate by year",
-                percent=True,
-                observed_label="observed rate",
-            ),
-            "Probation rate by year",
-            "Posterior mean probation rate (circles, solid) with its 95% interval (grey band "
-            "and whiskers); observed rate (open squares, dashed).",
-        ),
-        oc.trend_table(yr, "year", "Probation rate by year", pct),
-        ctx.figure(
-            "probation_by_value_chain",
-            fg.categories(
-                ch,
-                "probation rate (% of eligible offenders)",
-                "Probation rate by value chain",
-                percent=True,
-                observed_label="observed rate",
-            ),
-            "Probation rate by value chain",
-            "Posterior mean with 95% interval (filled circles) and observed rate (open "
-            "squares) among eligible offenders of each value chain.",
-        ),
-        oc.trend_table(ch, "value chain", "Probation rate by value chain", pct),
+    blocks += [
         ctx.figure(
             "probation_ame_by_trait",
             fg.forest(
@@ -87,7 +85,7 @@ def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
         ),
     ]
     ame_j = ame.rename(columns={"ame": "mean"})
-    est = oc.trend_estimates(probation_rate_by_year=yr, probation_rate_by_value_chain=ch) | {
+    est |= {
         "ame_by_trait": frame_json(ame_j, ("mean", "lower", "upper", "p_positive", "n_with_trait")),
     }
     return blocks, est

@@ -13,7 +13,7 @@ import xarray as xr
 from ccmodels import law
 from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
-from ccmodels.report.core import Block, FitContext, Paragraph
+from ccmodels.report.core import Block, FitContext
 from ccmodels.report.sections import fixed, pct
 
 __all__ = ["SPEC", "checks", "trends"]
@@ -27,43 +27,36 @@ TRENDS_INTRO = (
 )
 
 
+TRENDS = (
+    oc.Trend(
+        "term_by_year",
+        "mean_term_by_year",
+        "mean_term_months_by_year",
+        "mean prison term (months)",
+        "Mean prison term by year",
+        "Posterior mean (circles, solid) with its 95% interval (grey band and whiskers); "
+        "observed mean term (open squares, dashed), in months.",
+        f=fixed(1),
+        plot={"observed_label": "observed mean"},
+    ),
+    oc.Trend(
+        "term_by_value_chain",
+        "mean_term_by_value_chain",
+        "mean_term_months_by_value_chain",
+        "mean prison term (months)",
+        "Mean prison term by value chain",
+        "Posterior mean with 95% interval (filled circles) and observed mean (open squares) "
+        "among the offenders of each value chain; n = offenders with the chain.",
+        key="value chain",
+        f=fixed(1),
+        plot={"observed_label": "observed mean"},
+    ),
+)
+
+
 def trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     """Blocks and estimates of the trends section: mean term by year and by value chain."""
-    yr, ch = ctx.table("mean_term_by_year"), ctx.table("mean_term_by_value_chain")
-    blocks: list[Block] = [
-        Paragraph(TRENDS_INTRO),
-        *oc.trend_blocks(
-            ctx,
-            "term_by_year",
-            yr,
-            (
-                "mean prison term (months)",
-                "Mean prison term by year",
-                "Posterior mean (circles, solid) with its 95% interval (grey band and "
-                "whiskers); observed mean term (open squares, dashed), in months.",
-            ),
-            "year",
-            fixed(1),
-            observed_label="observed mean",
-        ),
-        *oc.trend_blocks(
-            ctx,
-            "term_by_value_chain",
-            ch,
-            (
-                "mean prison term (months)",
-                "Mean prison term by value chain",
-                "Posterior mean with 95% interval (filled circles) and observed mean (open "
-                "squares) among the offenders of each value chain; n = offenders with the "
-                "chain.",
-            ),
-            "value chain",
-            fixed(1),
-            observed_label="observed mean",
-        ),
-    ]
-    est = oc.trend_estimates(mean_term_months_by_year=yr, mean_term_months_by_value_chain=ch)
-    return blocks, est
+    return oc.trend_section(ctx, TRENDS_INTRO, TRENDS)
 
 
 def checks(
