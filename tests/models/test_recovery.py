@@ -6,10 +6,20 @@ offenders, and as published (about 700). Counted: every element of the populatio
 parameters (intercept, coefficients, year, value-chain and article effects, scales), not
 per-case effects.
 
-Tolerances. With calibrated 90% intervals, the number of elements outside is Binomial(n, 0.1):
-for the 29-55 elements here its mean is 3-6 and P(coverage < 80%) is 1-5%; the 80% floor
-therefore flags bias, not chance. A truth outside its 99.9% interval has probability 0.001 per
-element (about 0.05 per model). Partial pooling shrinks hand-set group effects towards zero,
+Tolerances. A truth outside its 99.9% interval has probability 0.001 per element (about 0.05
+per model), so each model is held to none outside it. Coverage of the 90% intervals is held to
+80%, pooled over the fits of one population size (the three models, and at the larger size the
+Student-t fit: 113-168 elements). Pooled, because the elements of one fit are correlated: year
+effects share the intercept and the walk, the effects of a block share their scale, and all
+share one draw of the data. The coverage a calibrated posterior gives by chance
+(:func:`ccmodels.validate.chance_coverage`) was measured on the probation fit of population
+seed 4: for its 29 elements the 1% and 5% quantiles are 0.72 and 0.76 (Binomial(29, 0.9)
+would give 0.76 and 0.83), and that fit's coverage was 0.66 with the model's predictor at the
+truth equal to the simulator's to 2e-16: the data of that seed lie off their truth (observed
+probation rates 2.4-2.8 standard errors from the true rates for 287-2, 285-3 and the government
+systems chain) and the posterior follows the data. A floor of 80% per fit therefore rests on
+the seed's luck; pooled over the fits, the 0.1% quantile of the chance coverage is printed with
+any failure and lies near 0.83. Partial pooling shrinks hand-set group effects towards zero,
 which lowers coverage conditional on the truth; the floor allows for that too.
 """
 
@@ -24,7 +34,7 @@ from ccmodels.models import FineModel, ProbationModel, SentenceModel
 from ccmodels.models.describe import diagnostics
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
-from ccmodels.validate import recovery_table, truth_params
+from ccmodels.validate import chance_coverage, recovery_table, truth_params
 
 pytestmark = pytest.mark.slow
 # CCMODELS_RECOVERY_SEED reruns the step on another population (the assertions must hold for any)
@@ -62,14 +72,37 @@ def fits_unscaled(unscaled):
 
 
 def _check_intervals(model, pop):
+    """Every element inside its 99.9% interval; returns the recovery table."""
     tab = recovery_table(pop.truth, model.idata)
-    cov = tab["inside_90"].mean()
     outside = tab.index[~tab["inside_99.9"]].tolist()
     msg = f"{model.model_type}: {len(tab)} elements\n{tab.round(3).to_string()}"
     assert len(tab) >= 25, msg
-    assert cov >= 0.80, msg
     assert not outside, msg
     return tab
+
+
+def _check_pooled_coverage(fits):
+    """Coverage of the 90% intervals pooled over ``fits`` ((model, population) pairs) >= 80%,
+    with the chance coverage of the same fits (independent draws, pooled) in the message."""
+    tabs = [recovery_table(pop.truth, m.idata) for m, pop in fits]
+    k = np.array([len(t) for t in tabs])
+    inside = sum(int(t["inside_90"].sum()) for t in tabs)
+    chance = (
+        sum(
+            chance_coverage(pop.truth, m.idata, n=2000, seed=i) * len(t)
+            for i, ((m, pop), t) in enumerate(zip(fits, tabs, strict=True))
+        )
+        / k.sum()
+    )
+    cov = inside / k.sum()
+    per_fit = [
+        (m.model_type, round(float(t["inside_90"].mean()), 3))
+        for (m, _), t in zip(fits, tabs, strict=True)
+    ]
+    q = np.quantile(chance, [0.001, 0.01, 0.05]).round(3)
+    assert cov >= 0.80, (
+        f"pooled {cov:.3f} over {k.sum()} elements; per fit {per_fit}; chance 0.1/1/5%: {q}"
+    )
 
 
 def test_population_size(scaled):
@@ -89,6 +122,16 @@ def test_recovery_scaled(fits_scaled, scaled, kind):
 @pytest.mark.parametrize("kind", ["sentence", "probation", "fine"])
 def test_recovery_unscaled_intervals(fits_unscaled, unscaled, kind):
     _check_intervals(fits_unscaled[kind], unscaled)
+
+
+def test_coverage_scaled(fits_scaled, scaled, heavy_fit, heavy_tailed):
+    _check_pooled_coverage(
+        [(m, scaled) for m in fits_scaled.values()] + [(heavy_fit, heavy_tailed)]
+    )
+
+
+def test_coverage_unscaled(fits_unscaled, unscaled):
+    _check_pooled_coverage([(m, unscaled) for m in fits_unscaled.values()])
 
 
 def test_mean_term_by_year_covers_truth_and_falls(fits_scaled, scaled):
@@ -118,13 +161,15 @@ def heavy_tailed():
     return simulate(sc.replace(sentence=sc.sentence.model_copy(update={"nu": 4.0})), SEED)
 
 
-def test_recovery_student_t(heavy_tailed):
-    m = SentenceModel(effects={"likelihood": "student_t"})
-    with expected_warnings():
-        m.fit(heavy_tailed.offenders, seed=1, progress=False)
-    tab = _check_intervals(m, heavy_tailed)
+@pytest.fixture(scope="module")
+def heavy_fit(heavy_tailed):
+    return _fit(lambda: SentenceModel(effects={"likelihood": "student_t"}), heavy_tailed)
+
+
+def test_recovery_student_t(heavy_fit, heavy_tailed):
+    tab = _check_intervals(heavy_fit, heavy_tailed)
     assert "term_nu" in tab.index
-    d = diagnostics(m.idata)
+    d = diagnostics(heavy_fit.idata)
     assert d["divergences"] == 0, d
     assert d["rhat_max"] <= 1.01, d
     assert d["ess_bulk_min"] >= 400, d

@@ -78,10 +78,13 @@ def year_effect(prefix: str, priors: Mapping[str, Prior], c: Centring) -> dict[s
     out = {f"{prefix}_sigma_year": _var(priors, "sigma_year", f"{prefix}_sigma_year")}
     sigma = out[f"{prefix}_sigma_year"]
     drift: Any = 0.0
-    if c.drift:
+    if c.drift and (c.year or _split_drift(priors["year_drift"]) is None):
         drift = out[f"{prefix}_year_drift"] = _var(priors, "year_drift", f"{prefix}_year_drift")
     if c.year:
         steps = pm.Normal(f"{prefix}_year_step", drift, sigma, dims="year_step")
+    elif c.drift and _split_drift(priors["year_drift"]) is not None:
+        steps, drift = _drift_walk(prefix, priors["year_drift"], sigma)
+        out[f"{prefix}_year_drift"] = pm.Deterministic(f"{prefix}_year_drift", drift)
     else:
         steps = drift + pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step") * sigma
     walk = pt.concatenate([pt.zeros(1), pt.cumsum(steps)])
@@ -89,6 +92,33 @@ def year_effect(prefix: str, priors: Mapping[str, Prior], c: Centring) -> dict[s
         f"{prefix}_year_effect", walk - walk.mean(), dims="year"
     )
     return out
+
+
+def _split_drift(prior: Prior) -> tuple[float, float] | None:
+    """(mu, sigma) of a Normal drift prior with fixed scalar parameters, else None."""
+    if prior.distribution != "Normal" or prior.dims:
+        return None
+    mu, sd = prior.parameters.get("mu", 0.0), prior.parameters.get("sigma")
+    ok = all(isinstance(v, int | float) for v in (mu, sd))
+    return (float(mu), float(sd)) if ok else None
+
+
+def _drift_walk(prefix: str, prior: Prior, sigma: Any) -> tuple[Any, Any]:
+    """Non-centred walk steps ``drift + sigma * z`` (z iid Normal(0, 1), drift Normal(mu, sd)),
+    written so that the mean step is a free parameter.
+
+    The ``K`` innovations split into their mean ``z_bar ~ Normal(0, 1/sqrt(K))`` and zero-sum
+    deviations ``~ ZeroSumNormal(1)``, independent of each other; the mean step
+    ``m = drift + sigma * z_bar`` then has ``m | z_bar ~ Normal(mu + sigma * z_bar, sd)``. The
+    joint distribution is the plain walk's, but the data inform ``m`` directly: the ridge between
+    the drift and the innovations' mean (which the counts cannot tell apart) is gone.
+    Returns the steps and the drift (``m - sigma * z_bar``)."""
+    mu, sd = _split_drift(prior) or (0.0, 1.0)
+    k = len(pm.modelcontext(None).coords["year_step"])
+    z_bar = pm.Normal(f"{prefix}_year_mean_z", 0.0, 1.0 / np.sqrt(k))
+    mean_step = pm.Normal(f"{prefix}_year_mean_raw", mu + sigma * z_bar, sd)
+    dev = pm.ZeroSumNormal(f"{prefix}_year_z", sigma=1.0, dims="year_step") if k > 1 else 0.0
+    return (mean_step + sigma * dev) * pt.ones(k), mean_step - sigma * z_bar
 
 
 def chain_effect(prefix: str, priors: Mapping[str, Prior], c: Centring) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import xarray as xr
 from ccmodels import params
 from ccmodels.models.base import Draws
 
-__all__ = ["aligned_truth", "recovery_table", "truth_params"]
+__all__ = ["aligned_truth", "chance_coverage", "recovery_table", "truth_params"]
 
 
 def _options(fit: xr.DataTree) -> list[str]:
@@ -83,3 +83,26 @@ def recovery_table(
                 rec[f"inside_{pr * 100:g}"] = bool(lo <= true <= hi)
             rows.append(rec)
     return pd.DataFrame(rows).set_index("parameter")
+
+
+def chance_coverage(
+    truth: xr.Dataset, fit: xr.DataTree, prob: float = 0.9, n: int = 2000, seed: int = 0
+) -> np.ndarray:
+    """The share of elements inside their central ``prob`` intervals that a calibrated
+    posterior gives by chance: for ``n`` posterior draws taken as if each were the truth, the
+    share of that draw's elements (those of :func:`recovery_table`) inside the intervals.
+
+    The elements of one fit are correlated (year effects share the intercept and the walk,
+    effects of one block share their scale), so this spread is wider than Binomial(k, prob)
+    and its low quantiles are the coverage a single fit reaches by chance.
+    """
+    t = aligned_truth(truth, fit)
+    post = fit["posterior"].to_dataset()
+    cols = []
+    for name, tv in t.data_vars.items():
+        d = post[name].stack(sample=("chain", "draw")).transpose("sample", *tv.dims)
+        cols.append(np.asarray(d.values, dtype=float).reshape(d.shape[0], -1))
+    x = np.concatenate(cols, axis=1)
+    lo, hi = np.quantile(x, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=0)
+    pick = np.random.default_rng(seed).choice(x.shape[0], size=min(n, x.shape[0]), replace=False)
+    return ((x[pick] >= lo) & (x[pick] <= hi)).mean(axis=1)
