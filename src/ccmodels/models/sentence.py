@@ -326,7 +326,8 @@ class SentenceModel(Model):
         )
         z = mu + u[:, case] + noise * params["term_sigma"][:, None]
         lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
-        return {"term_months": np.clip(np.exp(z), lo, hi)}
+        # censored at the bounds (exactly); z capped first: heavy-tailed prior draws overflow exp
+        return {"term_months": np.clip(np.exp(np.minimum(z, np.log(hi) + 1.0)), lo, hi)}
 
     # ------------------------------------------------------------------ summaries
     def derived(self) -> dict[str, pd.DataFrame]:

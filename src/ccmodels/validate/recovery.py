@@ -86,7 +86,12 @@ def recovery_table(
 
 
 def chance_coverage(
-    truth: xr.Dataset, fit: xr.DataTree, prob: float = 0.9, n: int = 2000, seed: int = 0
+    truth: xr.Dataset,
+    fit: xr.DataTree,
+    prob: float = 0.9,
+    n: int = 2000,
+    seed: int = 0,
+    scalars: bool = False,
 ) -> np.ndarray:
     """The share of elements inside their central ``prob`` intervals that a calibrated
     posterior gives by chance: for ``n`` posterior draws taken as if each were the truth, the
@@ -94,9 +99,12 @@ def chance_coverage(
 
     The elements of one fit are correlated (year effects share the intercept and the walk,
     effects of one block share their scale), so this spread is wider than Binomial(k, prob)
-    and its low quantiles are the coverage a single fit reaches by chance.
+    and its low quantiles are the coverage a single fit reaches by chance. ``scalars=True``
+    counts the scalar parameters only (intercepts, scales, drifts).
     """
     t = aligned_truth(truth, fit)
+    if scalars:
+        t = t[[k for k, v in t.data_vars.items() if v.ndim == 0]]
     post = fit["posterior"].to_dataset()
     cols = []
     for name, tv in t.data_vars.items():
