@@ -252,6 +252,23 @@ def project_cmd(
         int, typer.Option("--draws", help="Projected worlds (posterior draws).")
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Scenario TOML for what the fits do not hold (articles, traits, ...); "
+            "default: cai2017.",
+        ),
+    ] = None,
+    max_rows: Annotated[
+        int,
+        typer.Option(
+            "--max-rows",
+            min=1,
+            help="Refuse a projected world with more cases or offenders than this "
+            "(memory: about 1 GB per 3 million offenders).",
+        ),
+    ] = 3_000_000,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
     progress: Progress = True,
 ) -> None:
@@ -262,11 +279,24 @@ def project_cmd(
 
     from ccmodels.models import FitFileError
     from ccmodels.project import ProjectionError, project, table
+    from ccmodels.simulate import Scenario, ScenarioError
 
     if out.exists() and not force:
         _fail(f"{out} exists; pass --force to overwrite it")
     try:
-        ds = project([str(f) for f in fits], to=to, draws=draws, seed=seed, progress=progress)
+        sc = Scenario.from_toml(base) if base is not None else None
+    except ScenarioError as exc:
+        _fail(str(exc))
+    try:
+        ds = project(
+            [str(f) for f in fits],
+            to=to,
+            draws=draws,
+            seed=seed,
+            base=sc,
+            progress=progress,
+            max_offenders=max_rows,
+        )
     except (ProjectionError, FitFileError, FileNotFoundError) as exc:
         _fail(str(exc), code=1)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -173,6 +173,16 @@ def test_cli_fit_on_a_yearly_table_and_project_match_the_api(growth_fits, popula
     )
     assert r.exit_code == 1 and "before the data's last year" in r.output
     assert not (tmp_path / "x.nc").exists()
+    one = ["project", str(files[0]), "--to", "2018", "--out", str(tmp_path / "y.nc")]
+    r = runner.invoke(app, [*one, "--base", str(tmp_path / "nope.toml")])
+    assert r.exit_code == 2 and "no such scenario file" in r.output
+    r = runner.invoke(app, [*one, "--max-rows", "10", "--draws", "2", "--no-progress"])
+    assert r.exit_code == 1 and "max_offenders" in r.output
+    assert not (tmp_path / "y.nc").exists()
+    walks = Path(__file__).resolve().parents[2] / "simulations" / "growth_walks.toml"
+    r = runner.invoke(app, [*one, "--base", str(walks), "--draws", "3", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "y.nc").exists()
 
 
 def test_report_of_growth_fits_has_checks_and_fan_charts(growth_fits, tmp_path):
