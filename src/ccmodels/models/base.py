@@ -58,6 +58,8 @@ class Model(Predictive, ABC):
     unit: ClassVar[str] = "offender"
     #: Sampler settings that differ from DEFAULT_SAMPLER for this model (with the reason).
     sampler_defaults: ClassVar[dict[str, Any]] = {}
+    #: Rows per level from which "auto" centres a block (else design.AUTO_CENTER_MIN_ROWS)
+    auto_center_min_rows: ClassVar[dict[str, int]] = {}
     trait_candidates: ClassVar[tuple[str, ...]] = TRAITS
 
     def __init__(
@@ -116,9 +118,8 @@ class Model(Predictive, ABC):
         """Validate the input, form the unit rows and select the model's rows."""
         rows = self.select(design.UNITS[self.unit](data, source)).reset_index(drop=True)
         if len(rows) == 0:
-            raise ValueError(
-                f"the {self.model_type} model found no rows to fit: {self.description}"
-            )
+            msg = f"the {self.model_type} model found no rows to fit: {self.description}"
+            raise ValueError(msg)
         return rows
 
     def make_design(
@@ -143,9 +144,8 @@ class Model(Predictive, ABC):
     def predictor_values(
         self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
     ) -> dict[str, Any]:
-        return blocks.predictor_values(
-            prefix, priors or self.priors, d.coords, design.centring(d, self.effects)
-        )
+        c = design.centring(d, self.effects, self.auto_center_min_rows)
+        return blocks.predictor_values(prefix, priors or self.priors, d.coords, c)
 
     def predictor(
         self, prefix: str, d: Design, row: str = "row", priors: Mapping[str, Prior] | None = None
@@ -241,7 +241,6 @@ class Model(Predictive, ABC):
 
     def _check_sampler(self, s: Mapping[str, Any]) -> None:
         """Refuse a sampler this model cannot use (hook; by default every sampler is fine)."""
-        return None
 
     def compute_log_likelihood(self) -> xr.DataTree:
         """Add the pointwise log-likelihood to the fit (for a fit made without ``loo=True``)."""
@@ -287,14 +286,9 @@ class Model(Predictive, ABC):
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Self:
-        """Rebuild a fitted model from a file written by :meth:`save`.
-
-        Raises
-        ------
-        FitFileError
-            If the file is for another model type, was written by another ccmodels version, or
-            its config does not hash to its stored id.
-        """
+        """Rebuild a fitted model from a file written by :meth:`save`; raises
+        :class:`FitFileError` if the file is for another model type, was written by another
+        ccmodels version, or its config does not hash to its stored id."""
         return cls.from_datatree(persistence.read_fit(path), str(path))
 
 

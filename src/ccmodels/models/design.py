@@ -184,17 +184,22 @@ def extended_coords(
     return out
 
 
-def centring(d: Design, effects: Mapping[str, Any]) -> Centring:
+def centring(
+    d: Design, effects: Mapping[str, Any], min_rows: Mapping[str, int] | None = None
+) -> Centring:
     """The parameterisation of each block: an explicit choice, or ``"auto"``: centred where
-    every level has at least :data:`AUTO_CENTER_MIN_ROWS` rows (the data then pin each effect
-    and the non-centred form would couple the scale with every innovation); non-centred
-    otherwise (a funnel appears when levels hold little data). For articles "auto" is decided
-    per level (a mask)."""
+    every level has at least ``min_rows[block]`` rows (default :data:`AUTO_CENTER_MIN_ROWS`;
+    the data then pin each effect and the non-centred form would couple the scale with every
+    innovation); non-centred otherwise (a funnel appears when levels hold little data). For
+    articles "auto" is decided per level (a mask)."""
+    limits = dict.fromkeys(("year", "chain", "article"), AUTO_CENTER_MIN_ROWS)
+    limits |= min_rows or {}
 
     def auto(key: str, counts: Any) -> Any:
         value = effects.get(key, False)
         if value == "auto":
-            return bool(np.min(counts) >= AUTO_CENTER_MIN_ROWS) if np.size(counts) else False
+            limit = limits[key.removesuffix("_centered")]
+            return bool(np.min(counts) >= limit) if np.size(counts) else False
         if not isinstance(value, bool):
             raise ModelConfigError(f"effect {key!r} must be true, false or 'auto', got {value!r}")
         return value
@@ -209,7 +214,7 @@ def centring(d: Design, effects: Mapping[str, Any]) -> Centring:
     if x.art_idx is not None:
         counts = np.bincount(x.art_idx, minlength=len(d.coords["article"]))
         art = (
-            counts >= AUTO_CENTER_MIN_ROWS
+            counts >= limits["article"]
             if effects.get("article_centered") == "auto"
             else auto("article_centered", counts)
         )

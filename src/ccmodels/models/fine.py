@@ -71,7 +71,7 @@ class FineModel(Model):
                 k: False for k in ("article_centered", "year_centered") if effects[k] == "auto"
             }
         return blocks.predictor_values(
-            prefix, priors or self.priors, d.coords, centring(d, effects)
+            prefix, priors or self.priors, d.coords, centring(d, effects, self.auto_center_min_rows)
         )
 
     # Two linear predictors with weakly informed group scales: a smaller step size and
