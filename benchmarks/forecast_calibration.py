@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ccmodels.models import CaseVolumeModel, GroupSizeModel
+from ccmodels.models.describe import diagnostics
 from ccmodels.project import project
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
@@ -69,7 +70,9 @@ def one_series(sc: Scenario, seed: int, draws: int) -> dict:
     }
     row: dict = {"seed": seed, "divergences": 0}
     for m in fits:
-        row["divergences"] += int(m.idata["sample_stats"]["diverging"].sum())
+        d = diagnostics(m.idata)
+        row[m.model_type] = {k: d[k] for k in ("divergences", "rhat_max", "ess_bulk_min")}
+        row["divergences"] += int(d["divergences"])
     for q, var in QUANTITIES.items():
         x = proj[var].sel(year=list(held)).values  # (draw, year)
         t = np.asarray(truth[q], float)
@@ -130,7 +133,10 @@ def main() -> None:
             f"{q:<17} {s[f'{q}.inside_90']:>12.3f} {s[f'{q}.inside_50']:>12.3f}   "
             f"{s[f'{q}.inside_90.by_horizon']}"
         )
-    print(f"divergences in all fits: {sum(r['divergences'] for r in rows)}; wrote {OUT}")
+    div = {k: sum(r[k]["divergences"] for r in rows) for k in ("case_volume", "group_size")}
+    ess = {k: min(r[k]["ess_bulk_min"] for r in rows) for k in ("case_volume", "group_size")}
+    rhat = {k: max(r[k]["rhat_max"] for r in rows) for k in ("case_volume", "group_size")}
+    print(f"fits: divergences {div}, min bulk ESS {ess}, max R-hat {rhat}; wrote {OUT}")
 
 
 if __name__ == "__main__":
