@@ -17,7 +17,9 @@ from pymc_extras.prior import Prior
 from ccmodels import params
 from ccmodels.models import FineModel, ModelConfigError, ProbationModel, SentenceModel, blocks
 from ccmodels.models.base import Draws, Model
-from ccmodels.models.design import Design, case_rows, year_rows
+from ccmodels.models.design import Design, case_rows, centring, year_rows
+from ccmodels.simulate import Scenario, simulate
+from ccmodels.util import expected_warnings
 
 FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
 
@@ -150,6 +152,22 @@ def test_fine_model_priors_unchanged_by_build(population):
     assert {k: v.to_dict() for k, v in m.priors.items()} == before
     free = {v.name for v in m.model.free_RVs}
     assert "fine_amount_intercept" in free and "fine_any_intercept" in free
+
+
+def test_auto_centring_uses_the_models_row_threshold(population):
+    """The sentence model centres its chain effects from 300 terms per chain, the others
+    from 50: at the study's size its chains are non-centred, at 9x centred."""
+    m = SentenceModel()
+    with expected_warnings():
+        m.build(population.offenders)
+    assert m.design is not None
+    counts = m.design.x.chains.sum(axis=0)
+    assert 50 <= counts.min() < 300
+    assert "term_chain_z" in {v.name for v in m.model.free_RVs}
+    assert centring(m.design, m.effects).chain  # the default threshold would centre them
+    with expected_warnings():
+        m.build(simulate(Scenario.default().scaled(9.0), 3).offenders)
+    assert "term_chain" in {v.name for v in m.model.free_RVs}
 
 
 @pytest.mark.parametrize(
