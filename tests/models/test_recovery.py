@@ -19,8 +19,9 @@ truth equal to the simulator's to 2e-16: the data of that seed lie off their tru
 probation rates 2.4-2.8 standard errors from the true rates for 287-2, 285-3 and the government
 systems chain) and the posterior follows the data. A floor of 80% per fit therefore rests on
 the seed's luck; pooled over the fits, the 0.1% quantile of the chance coverage is printed with
-any failure (unscaled fits, 115 elements, five seeds: 0.1% and 1% quantiles 0.77 and 0.81). Partial pooling shrinks hand-set group effects towards zero,
-which lowers coverage conditional on the truth; the floor allows for that too.
+any failure (unscaled fits, 115 elements, five seeds: 0.1% and 1% quantiles 0.77 and 0.81).
+Partial pooling shrinks hand-set group effects towards zero, which lowers coverage conditional
+on the truth; the floor allows for that too.
 """
 
 from __future__ import annotations

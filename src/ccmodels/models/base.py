@@ -144,8 +144,12 @@ class Model(Predictive, ABC):
     def predictor_values(
         self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
     ) -> dict[str, Any]:
-        c = design.centring(d, self.effects, self.auto_center_min_rows)
+        c = design.centring(d, self.block_effects(prefix), self.auto_center_min_rows)
         return blocks.predictor_values(prefix, priors or self.priors, d.coords, c)
+
+    def block_effects(self, prefix: str) -> Mapping[str, Any]:
+        """The effects that parameterise the blocks of ``prefix`` (hook: one per predictor)."""
+        return self.effects
 
     def predictor(
         self, prefix: str, d: Design, row: str = "row", priors: Mapping[str, Prior] | None = None

@@ -25,7 +25,7 @@ from scipy.special import expit, ndtr
 from ccmodels import law
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, Model
-from ccmodels.models.design import Design, centring
+from ccmodels.models.design import Design
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["FineModel", "censored_below_lognormal_mean"]
@@ -58,9 +58,7 @@ class FineModel(Model):
         # "auto" article centring applies to the amount part only (see _article_centered).
         return super().default_effects() | {"article_centered": "auto", "chain_centered": False}
 
-    def predictor_values(
-        self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
-    ) -> dict[str, Any]:
+    def block_effects(self, prefix: str) -> Mapping[str, Any]:
         # The any-fine part is binary: it informs the article and year effects weakly, and
         # the non-centred form avoids the funnel (divergences at small sigma_year were seen
         # with a centred walk on about 4,000 rows). The log amount informs well-represented
@@ -70,9 +68,7 @@ class FineModel(Model):
             effects = effects | {
                 k: False for k in ("article_centered", "year_centered") if effects[k] == "auto"
             }
-        return blocks.predictor_values(
-            prefix, priors or self.priors, d.coords, centring(d, effects, self.auto_center_min_rows)
-        )
+        return effects
 
     # Two linear predictors with weakly informed group scales: a smaller step size and
     # nutpie's diagonal adaptation avoid the few divergences seen with the defaults
