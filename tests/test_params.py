@@ -34,6 +34,10 @@ CASES = {
     "group_size": (GroupSizeModel, {}),
     "group_size_ztnb_drift": (GroupSizeModel, {"family": "ztnb", "year_drift": True}),
     "case_volume": (CaseVolumeModel, {}),
+    "case_volume_breaks": (
+        CaseVolumeModel,
+        {"breaks": ["2015-11-01", {"date": "2013-07-01", "shift": "drift"}]},
+    ),
     "value_chain": (ValueChainModel, {"year_drift": True}),
 }
 SMALL = {
@@ -46,6 +50,8 @@ PRIORS = {
     "group_size": SMALL,
     "group_size_ztnb_drift": SMALL,
     "case_volume": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
+    "case_volume_breaks": SMALL
+    | {"intercept": Prior("Normal", mu=3.0, sigma=0.5), "break": Prior("Normal", sigma=0.2)},
 }
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from ccmodels.data.schema import VALUE_CHAINS
-from ccmodels.params import AUXILIARY, MODELS
+from ccmodels.params import AUXILIARY, FIELD_CODECS, MODELS
 
 if TYPE_CHECKING:
     from ccmodels.simulate.scenario import Scenario
@@ -47,6 +47,7 @@ def _general_form(data: dict[str, Any], base: Scenario, path: str) -> None:
         data["chains"] = {
             "logit": {c: base.predictor(f"chains.logit.{c}").model_dump() for c in VALUE_CHAINS},
             "rw_sd": 0.0,
+            "walk_corr": data["chains"].get("walk_corr"),
         }
 
 
@@ -96,7 +97,11 @@ def scenario_from_draw(draw: xr.Dataset, base: Scenario) -> Scenario:
                 node[scale] = float(draw[f"{p}_{scale}"])
     for m in MODELS.values():
         for prm in (*m.extra, *(q for qs in (m.options or {}).values() for q in qs)):
-            if prm.name in names:
+            if prm.name not in names:
+                continue
+            if prm.field in FIELD_CODECS:
+                _set(data, prm.field, FIELD_CODECS[prm.field][1](draw[prm.name]))
+            else:
                 _set(data, prm.field, float(draw[prm.name]))
     return Scenario.from_dict(data, source=f"{base.name} (from a draw)")
 

@@ -56,10 +56,12 @@ class HasLatent(Protocol):
 
 __all__ = [
     "AUXILIARY",
+    "BREAK_SHIFTS",
     "LinearData",
     "LinearSpec",
     "ModelParams",
     "Param",
+    "break_covariates",
     "coords_of",
     "extend",
     "linear",
@@ -167,6 +169,8 @@ MODELS: dict[str, ModelParams] = {
         "case_volume",
         (LinearSpec("volume", "volume.log_rate", dims=("year",)),),
         (Param("volume_dispersion", (), "volume.dispersion"),),
+        # known breaks (effect ``breaks``): shifts of the log rate or of its drift at dates
+        {"breaks": (Param("volume_break", ("break",), "volume.breaks"),)},
     ),
     "value_chain": ModelParams(
         "value_chain",
@@ -400,6 +404,72 @@ def extend(
     return out
 
 
+# --------------------------------------------------------------------------- known breaks
+#: the shifts a known break can make: of the log rate's level, or of its yearly drift
+BREAK_SHIFTS = ("level", "drift")
+
+
+def break_label(date: str, shift: str) -> str:
+    """The ``break`` coordinate of a known break (``"2015-11-01 level"``)."""
+    return f"{date} {shift}"
+
+
+def parse_break_label(label: str) -> tuple[str, str]:
+    date, _, shift = str(label).partition(" ")
+    return date, shift
+
+
+def break_covariates(
+    years: Sequence[int] | np.ndarray, breaks: Sequence[tuple[str, str]]
+) -> np.ndarray:
+    """The (years, breaks) covariates of known breaks, each the average over calendar year
+    ``t`` of its shift function at the break's date ``b`` (a decimal year):
+
+    - ``level``: ``1[s >= b]``, so ``clip(t + 1 - b, 0, 1)``: the share of the year after ``b``;
+    - ``drift``: ``max(s - b, 0)`` (years since ``b``), so ``(t + 1 - b)^2 / 2`` in the year of
+      the break and ``t + 1/2 - b`` after it: the log rate's slope changes by the effect per year.
+
+    A break's effect multiplies its covariate in the log rate. The same function serves the
+    model graph, its predictions and the simulator."""
+    yrs = np.asarray(years, dtype=float)
+    out = np.zeros((len(yrs), len(breaks)))
+    for j, (date, shift) in enumerate(breaks):
+        day = np.datetime64(date, "D")
+        y = int(str(day)[:4])
+        start = np.datetime64(f"{y}-01-01", "D")
+        length = (np.datetime64(f"{y + 1}-01-01", "D") - start).astype(int)
+        b = y + (day - start).astype(int) / length
+        after = np.clip(yrs + 1 - b, 0.0, 1.0)
+        if shift == "level":
+            out[:, j] = after
+        elif shift == "drift":
+            out[:, j] = np.where(yrs >= b, yrs + 0.5 - b, after**2 / 2)
+        else:
+            raise ValueError(f"unknown break shift {shift!r}; allowed: {', '.join(BREAK_SHIFTS)}")
+    return out
+
+
+def _breaks_to_truth(value: Any) -> xr.DataArray | None:
+    if not value:
+        return None
+    labels = [break_label(str(b.date), b.shift) for b in value]
+    return xr.DataArray([float(b.effect) for b in value], dims="break", coords={"break": labels})
+
+
+def _breaks_from_draw(da: xr.DataArray) -> list[dict[str, Any]]:
+    out = []
+    for label, v in zip(da["break"].values, np.atleast_1d(da.values), strict=True):
+        date, shift = parse_break_label(str(label))
+        out.append({"date": date, "shift": shift, "effect": float(v)})
+    return out
+
+
+#: Scenario fields held by parameters with dims: (field -> truth DataArray, draw -> field)
+FIELD_CODECS: dict[str, tuple[Any, Any]] = {
+    "volume.breaks": (_breaks_to_truth, _breaks_from_draw),
+}
+
+
 # --------------------------------------------------------------------------- truth
 def field_value(obj: Any, path: str) -> Any:
     """The value at a dotted path of a Scenario (``"fine.any.intercept"``)."""
@@ -486,7 +556,11 @@ def truth(scenario: Scenario, population: HasLatent | None = None) -> xr.Dataset
         spec_m = MODELS[m]
         for prm in (*spec_m.extra, *(q for qs in (spec_m.options or {}).values() for q in qs)):
             value = field_value(scenario, prm.field)
-            if value is not None:
+            if prm.field in FIELD_CODECS:
+                da = FIELD_CODECS[prm.field][0](value)
+                if da is not None:
+                    d[prm.name] = da
+            elif value is not None:
                 d[prm.name] = xr.DataArray(float(value))
     years = scenario.year_values()
     yc = {"year": years}

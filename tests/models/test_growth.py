@@ -19,6 +19,7 @@ from ccmodels.models import CaseVolumeModel, GroupSizeModel, ModelConfigError, V
 from ccmodels.models.design import case_rows
 from ccmodels.models.group_size import ztnb_logp
 from ccmodels.project import ProjectionError, project, project_populations
+from ccmodels.simulate import Scenario, simulate
 from ccmodels.simulate.population import ztnb
 
 FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
@@ -80,6 +81,43 @@ def test_case_volume_from_a_yearly_table_with_exposure(population):
     m.fit(yearly, seed=1, **FAST)
     full = m.predict(pd.DataFrame({"year": [2016]}))  # all cases: exposure 1
     assert float(full.median()) > 1.5 * yearly["cases"].iloc[-1]
+
+
+def test_case_volume_recovers_a_known_break():
+    # a 12-year series with a level shift of +0.8 in mid-2014 (x 2.2 on the rate)
+    sc = Scenario.default().replace(
+        years=(2008, 2019),
+        volume={"breaks": [{"date": "2014-07-01", "shift": "level", "effect": 0.8}]},
+    )
+    pop = simulate(sc, 3, cases_only=True)
+    yearly = pop.cases.groupby("year").size().rename("cases").reset_index()
+    m = CaseVolumeModel(effects={"breaks": ["2014-07-01"]})
+    fit = m.fit(yearly, seed=1, **FAST)
+    post = fit.posterior["volume_break"].sel({"break": "2014-07-01 level"})
+    lo, hi = np.quantile(post.values, [0.05, 0.95])
+    assert lo < 0.8 < hi
+    assert lo > 0  # the data see the break
+    # new years carry the shift (covariate 1) and the drift beyond it
+    ahead = m.predict(pd.DataFrame({"year": [2020]}))
+    assert float(ahead.median()) > yearly["cases"].iloc[-1]
+
+
+@pytest.mark.parametrize(
+    ("breaks", "data_years", "match"),
+    [
+        (["2010-05-01"], (2012, 2016), "outside the data's years 2012-2016"),
+        (["2017-01-01"], (2012, 2016), "outside the data's years"),
+        ([{"date": "2014-01-01", "shift": "slope"}], None, "entry 0.*level"),
+        (["2014-13-01"], None, "entry 0"),
+        (["2014-01-01", "2014-01-01"], None, "given twice"),
+        ("2014-01-01", None, "must be a list"),
+    ],
+)
+def test_bad_breaks(breaks, data_years, match):
+    with pytest.raises(ModelConfigError, match=match):
+        m = CaseVolumeModel(effects={"breaks": breaks})
+        lo, hi = data_years or (2012, 2016)
+        m.build(pd.DataFrame({"year": range(lo, hi + 1), "cases": 10}))
 
 
 @pytest.mark.parametrize(

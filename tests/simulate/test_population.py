@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccmodels import law
+from ccmodels import law, params
 from ccmodels.data import CHAIN_COLUMNS, TRAITS, validate
-from ccmodels.simulate import Scenario, simulate
+from ccmodels.simulate import Population, Scenario, simulate
 
 SC = Scenario.default()
 seeds = st.integers(0, 2**32 - 1)
@@ -174,6 +174,74 @@ def test_higher_drift_never_lowers_expected_counts(seed, d1, dd):
     lo = simulate(SC.replace(volume={"drift": d1}), seed).truth["volume_log_rate"]
     hi = simulate(SC.replace(volume={"drift": d1 + dd}), seed).truth["volume_log_rate"]
     assert np.all(np.exp(hi.values) >= np.exp(lo.values))
+
+
+@given(
+    seed=seeds,
+    e1=st.floats(-1, 1),
+    de=st.floats(0.0, 1.0),
+    shift=st.sampled_from(["level", "drift"]),
+    month=st.integers(1, 12),
+)
+def test_a_larger_break_raises_the_rate_only_from_its_date(seed, e1, de, shift, month):
+    def run(effect: float) -> Population:
+        brk = {"date": f"2014-{month:02d}-01", "shift": shift, "effect": effect}
+        return simulate(SC.replace(volume={"breaks": [brk]}), seed)
+
+    lo, hi = run(e1), run(e1 + de)
+    gap = hi.truth["volume_log_rate"].values - lo.truth["volume_log_rate"].values
+    years = hi.truth["year"].values
+    np.testing.assert_allclose(gap[years < 2014], 0.0, atol=1e-12)  # nothing before the date
+    assert np.all(gap[years >= 2014] >= 0)
+    assert np.all(np.diff(gap) >= -1e-12)  # the shift never shrinks later
+    # the walk (the truth's year effect) is the same: the break is on top of it
+    np.testing.assert_allclose(
+        hi.truth["volume_year_effect"].values, lo.truth["volume_year_effect"].values, atol=1e-12
+    )
+    np.testing.assert_allclose(hi.truth["volume_break"].values, [e1 + de])
+    again = run(e1 + de)
+    _same(hi.cases, again.cases, ["case_id", "year", "judgment_date", "n_defendants"])
+
+
+@given(
+    years=st.lists(st.integers(2000, 2030), min_size=1, max_size=12, unique=True),
+    day=st.integers(0, 364),
+    shift=st.sampled_from(["level", "drift"]),
+)
+def test_break_covariates_are_yearly_averages_of_the_shift(years, day, shift):
+    date = str(np.datetime64("2015-01-01") + np.timedelta64(day, "D"))
+    x = params.break_covariates(sorted(years), [(date, shift)])[:, 0]
+    ys = np.array(sorted(years), dtype=float)
+    # the same average by quadrature over each year (midpoints of 3,650 slices)
+    b = 2015 + day / 365
+    s = ys[:, None] + (np.arange(3650) + 0.5)[None, :] / 3650
+    f = (s >= b).astype(float) if shift == "level" else np.maximum(s - b, 0.0)
+    np.testing.assert_allclose(x, f.mean(axis=1), atol=1e-3)
+    assert np.all(np.diff(x) >= 0)
+    if shift == "level":
+        assert np.all((x >= 0) & (x <= 1))
+
+
+@given(seed=seeds, rho=st.floats(-0.9, 0.9))
+def test_correlated_chain_walks_keep_each_chains_walk_law(seed, rho):
+    # correlation changes the joint law of the steps, not each chain's: with rw_sd the walks'
+    # steps are the (correlated) draws, and the identity reproduces the independent walks
+    corr = np.eye(4)
+    corr[1, 2] = corr[2, 1] = rho
+    sc = SC.replace(chains={"rw_sd": 0.3})
+    a = simulate(sc, seed)
+    b = simulate(sc.replace(chains={"walk_corr": np.eye(4).tolist()}), seed)
+    _same(a.cases, b.cases, ["case_id", *CHAIN_COLUMNS])
+    c = simulate(sc.replace(chains={"walk_corr": corr.tolist()}), seed)
+    # rows 0 and 1 of the Cholesky factor are e_0 and e_1: the first two chains' steps are
+    # unchanged, the third (internet resources) mixes in the second's
+    share_a, share_c = a.truth["chain_share"].values, c.truth["chain_share"].values
+    np.testing.assert_allclose(share_c[:, :2], share_a[:, :2], atol=1e-12)
+    np.testing.assert_allclose(share_c[:, 3], share_a[:, 3], atol=1e-12)
+    if abs(rho) > 0.05:
+        assert not np.allclose(share_c[1:, 2], share_a[1:, 2])
+    with pytest.raises(ValueError, match="correlation matrix"):
+        sc.replace(chains={"walk_corr": (2 * np.eye(4)).tolist()})
 
 
 @given(seed=seeds, b1=st.floats(-2, 2), db=st.floats(0, 3))

@@ -9,10 +9,19 @@ share of the year's cases that the data hold (e.g. the share of judgments publis
 the rate is then that of all cases. New years continue the walk with its drift
 (:func:`ccmodels.params.extend`); predictions are of all cases (exposure 1) unless the new
 rows carry the exposure column.
+
+Known breaks (effect ``breaks``: a list of ``{date = "2015-11-01", shift = "level"}`` or
+``"drift"``; a bare date is a level shift) add ``volume_break[k] * x_k(year)`` to the log rate,
+with ``x_k`` the yearly average of the shift (:func:`ccmodels.params.break_covariates`): a level
+shift counts for the share of the year after the date, a drift shift grows by one per year
+after it. Each break's effect has the prior ``break`` (default ``Normal(0, 0.5)``). A break
+must fall inside the data's years: before them a level shift is the intercept and a drift
+shift the drift; after them the data say nothing about it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,9 +31,10 @@ import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 
+from ccmodels import params
 from ccmodels.data import DataValidationError
 from ccmodels.models import blocks
-from ccmodels.models.base import Draws, Model
+from ccmodels.models.base import Draws, Model, ModelConfigError
 from ccmodels.models.design import Design
 from ccmodels.models.growth import check_counts
 from ccmodels.simulate.population import negbin
@@ -51,6 +61,8 @@ class CaseVolumeModel(Model):
         ) | {
             # NB shape: Gamma(2, 0.05) has mean 40 and admits near-Poisson and wide spreads
             "dispersion": Prior("Gamma", alpha=2.0, beta=0.05),
+            # a known break: a shift of the log rate (or of its yearly growth) of up to ~ +-1
+            "break": Prior("Normal", mu=0.0, sigma=0.5),
         }
 
     @classmethod
@@ -62,7 +74,23 @@ class CaseVolumeModel(Model):
             "year_drift": True,
             "year_centered": False,
             "exposure": None,
+            "breaks": [],
         }
+
+    def __init__(
+        self,
+        priors: Mapping[str, Any] | None = None,
+        effects: Mapping[str, Any] | None = None,
+        sampler: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(priors, effects, sampler)
+        self.effects["breaks"] = _breaks(self.effects.get("breaks"))
+
+    def options(self) -> list[str]:
+        return super().options() + (["breaks"] if self.effects["breaks"] else [])
+
+    def _break_list(self) -> list[tuple[str, str]]:
+        return [(b["date"], b["shift"]) for b in self.effects["breaks"]]
 
     def select(self, rows: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in ("year", "cases") if c not in rows.columns]
@@ -83,6 +111,19 @@ class CaseVolumeModel(Model):
             dup = sorted({int(y) for y in years[pd.Series(years).duplicated().to_numpy()]})
             raise DataValidationError.of(f"column 'year': years {dup} appear more than once")
         self._exposure(rows)
+        first, last = int(years.min()), int(years.max())
+        for date, shift in self._break_list():
+            if not (
+                np.datetime64(f"{first}-01-01")
+                < np.datetime64(date)
+                < np.datetime64(f"{last + 1}-01-01")
+            ):
+                raise ModelConfigError(
+                    f"effect 'breaks': the break {date} ({shift}) is outside the data's years "
+                    f"{first}-{last}; a break must fall after {first}-01-01 and before "
+                    f"{last + 1}-01-01 (before them a level shift is the intercept and a drift "
+                    "shift the drift; after them the data cannot inform it)"
+                )
         return rows
 
     def _exposure(self, rows: pd.DataFrame) -> np.ndarray:
@@ -104,16 +145,30 @@ class CaseVolumeModel(Model):
         return e
 
     def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
-        return {"log_exposure": np.log(self._exposure(rows))}
+        out: dict[str, Any] = {"log_exposure": np.log(self._exposure(rows))}
+        brk = self._break_list()
+        if brk:
+            out["break_x"] = params.break_covariates(rows["year"].to_numpy(int), brk)
+            out["_coords"] = {"break": [params.break_label(*b) for b in brk]}
+        return out
 
     def _add_likelihood(self, d: Design) -> None:
         eta = self.predictor("volume", d) + d.extra["log_exposure"]
+        if "break_x" in d.extra:
+            effect = self.priors["break"].deepcopy()
+            effect.dims = ("break",)
+            beta = effect.create_variable("volume_break")
+            x = pm.Data("volume_break_x", d.extra["break_x"], dims=("row", "break"))
+            eta = eta + x @ beta
         alpha = self.priors["dispersion"].create_variable("volume_dispersion")
         cases = d.rows["cases"].to_numpy(np.int64)
         pm.NegativeBinomial("cases_obs", mu=pt.exp(eta), alpha=alpha, observed=cases, dims="row")
 
     def _rate(self, draws: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
-        return np.exp(self.eta("volume", draws, d, rng) + d.extra["log_exposure"][None, :])
+        eta = self.eta("volume", draws, d, rng) + d.extra["log_exposure"][None, :]
+        if "break_x" in d.extra:
+            eta = eta + np.asarray(draws["volume_break"], float) @ d.extra["break_x"].T
+        return np.exp(eta)
 
     def simulate_outcomes(
         self, draws: Draws, d: Design, rng: np.random.Generator
@@ -151,3 +206,32 @@ class CaseVolumeModel(Model):
         d = self._fitted_design()
         e = self._rate(self.draws(), d, np.random.default_rng(0))
         return {"cases_by_year": group_summary(e, d.rows, d.rows["cases"].to_numpy(float), "year")}
+
+
+def _breaks(given: Any) -> list[dict[str, str]]:
+    """The ``breaks`` effect as a list of ``{"date": "YYYY-MM-DD", "shift": ...}`` (sorted,
+    distinct); one :class:`ModelConfigError` naming the entry and the allowed forms otherwise."""
+    form = 'a date "YYYY-MM-DD" or a table {date = "YYYY-MM-DD", shift = "level" | "drift"}'
+    if given is None:
+        return []
+    if isinstance(given, str | dict) or not isinstance(given, list | tuple):
+        raise ModelConfigError(f"effect 'breaks' must be a list, each entry {form}; got {given!r}")
+    out = []
+    for i, b in enumerate(given):
+        entry = b if isinstance(b, dict) else {"date": b}
+        extra = sorted(set(entry) - {"date", "shift"})
+        shift = entry.get("shift", "level")
+        try:
+            date = str(np.datetime64(str(entry.get("date")), "D"))
+        except ValueError:
+            date = None
+        if extra or date is None or shift not in params.BREAK_SHIFTS:
+            raise ModelConfigError(
+                f"effect 'breaks', entry {i} ({b!r}): each entry is {form}"
+                + (f"; unknown keys {extra}" if extra else "")
+            )
+        out.append({"date": date, "shift": str(shift)})
+    keys = [(b["date"], b["shift"]) for b in out]
+    if len(set(keys)) != len(keys):
+        raise ModelConfigError(f"effect 'breaks': a break is given twice ({keys})")
+    return sorted(out, key=lambda b: (b["date"], b["shift"]))

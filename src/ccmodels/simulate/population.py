@@ -196,7 +196,12 @@ def simulate(
         log_rate = v.log_rate_start + v.drift * t + v.sd * np.cumsum(z_vol)
     else:
         log_rate = v.log_rate.intercept + v.log_rate.year_vector(years, z_vol)
-    log_rate = log_rate + np.log(v.scale)
+    walk_rate = log_rate + np.log(v.scale)
+    if v.breaks:
+        x_b = params.break_covariates(years, [(b.date, b.shift) for b in v.breaks])
+        log_rate = walk_rate + x_b @ np.array([b.effect for b in v.breaks])
+    else:
+        log_rate = walk_rate
     n_cases_year = negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
     n_cases = int(n_cases_year.sum())
     _check_size(n_cases, "cases", max_rows, years, n_cases_year)
@@ -212,6 +217,8 @@ def simulate(
     # --- value chains --------------------------------------------------------------------------
     ch = sc.chains
     z_ch = np.concatenate([np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0)
+    if ch.walk_corr is not None:  # correlated steps (the identity leaves the draws as they are)
+        z_ch = z_ch @ ch.walk_cholesky().T
     if ch.logit is None:  # the readable trends, as they always were
         trends = [getattr(ch, c) for c in VALUE_CHAINS]
         chain_logit = np.array([[tr.start + tr.slope * ti for tr in trends] for ti in t])
@@ -257,7 +264,7 @@ def simulate(
     latent_q: dict[str, Any] = {"log_rate": log_rate, "chain_share": chain_p}
     for j, fld in enumerate(_WALKED):
         latent_q[f"year_effect/{fld}"] = sc.predictor(fld).year_vector(years, walk[j])
-    latent_q["year_effect/volume.log_rate"] = log_rate - sc.predictor("volume.log_rate").intercept
+    latent_q["year_effect/volume.log_rate"] = walk_rate - sc.predictor("volume.log_rate").intercept
     for j, c in enumerate(VALUE_CHAINS):
         fld = f"chains.logit.{c}"
         latent_q[f"year_effect/{fld}"] = chain_logit[:, j] - sc.predictor(fld).intercept

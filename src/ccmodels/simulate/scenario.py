@@ -32,7 +32,7 @@ from ccmodels import law
 from ccmodels.data.schema import TARGETS, TRAITS, VALUE_CHAINS
 from ccmodels.util import did_you_mean
 
-__all__ = ["Predictor", "Scenario", "ScenarioError", "Target"]
+__all__ = ["Predictor", "Scenario", "ScenarioError", "Target", "VolumeBreak"]
 
 
 class ScenarioError(ValueError):
@@ -167,13 +167,32 @@ def _year_only(p: Predictor | None, where: str) -> Predictor | None:
     return p
 
 
+class VolumeBreak(_Frozen):
+    """A known break in the case volume: from ``date`` on, the log rate shifts by ``effect``
+    (``shift = "level"``) or its yearly growth does (``"drift"``); see
+    :func:`ccmodels.params.break_covariates`."""
+
+    date: str = Field(description="YYYY-MM-DD")
+    shift: Literal["level", "drift"] = "level"
+    effect: float
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> str:
+        try:
+            return str(np.datetime64(str(v), "D"))
+        except ValueError:
+            raise ValueError(f"a break date must be YYYY-MM-DD, got {v!r}") from None
+
+
 class Volume(_Frozen):
     """Cases per year ~ NegBin(mean ``scale * exp(z_t)``, dispersion).
 
     The log rate ``z_t`` is either ``log_rate`` (a Predictor with an intercept and year
     effects: explicit values and a walk with drift beyond them; the general form that
     posterior draws give) or the readable ``log_rate_start + drift * t + sd * RW_t``. The
-    random-walk steps come from the volume stream in both forms.
+    random-walk steps come from the volume stream in both forms. Known ``breaks`` add their
+    shifts on top (the walk's year effects exclude them).
     """
 
     log_rate_start: float | None = Field(None, description="log expected cases, first year")
@@ -182,6 +201,7 @@ class Volume(_Frozen):
     log_rate: Predictor | None = None
     dispersion: float = Field(50.0, gt=0, description="NB shape; large = near Poisson")
     scale: float = Field(1.0, gt=0, description="multiplies expected counts (scaled-up copies)")
+    breaks: tuple[VolumeBreak, ...] = ()
 
     @model_validator(mode="after")
     def _one_form(self) -> Volume:
@@ -246,6 +266,33 @@ class Chains(_Frozen):
     gov_systems: Trend | None = None
     rw_sd: float = Field(0.0, ge=0, description="random-walk noise on each chain's logit")
     logit: FrozenPredictors | None = None
+    walk_corr: tuple[tuple[float, ...], ...] | None = Field(
+        None, description="correlation of the chains' walk steps (4 x 4, chains in order)"
+    )
+
+    @field_validator("walk_corr")
+    @classmethod
+    def _corr(cls, v: tuple[tuple[float, ...], ...] | None) -> Any:
+        if v is None:
+            return v
+        m = np.asarray(v, dtype=float)
+        k = len(VALUE_CHAINS)
+        if m.shape != (k, k):
+            raise ValueError(f"walk_corr must be {k} x {k} (chains {', '.join(VALUE_CHAINS)})")
+        ok = np.allclose(m, m.T, atol=1e-9) and np.allclose(np.diag(m), 1.0, atol=1e-9)
+        if not ok or np.linalg.eigvalsh((m + m.T) / 2).min() <= 0:
+            raise ValueError(
+                "walk_corr must be a correlation matrix (symmetric, unit diagonal, "
+                "positive definite)"
+            )
+        return v
+
+    def walk_cholesky(self) -> np.ndarray:
+        """The lower Cholesky factor of ``walk_corr`` (the identity when it is not set)."""
+        if self.walk_corr is None:
+            return np.eye(len(VALUE_CHAINS))
+        m = np.asarray(self.walk_corr, dtype=float)
+        return np.linalg.cholesky((m + m.T) / 2)
 
     @model_validator(mode="after")
     def _one_form(self) -> Chains:

@@ -23,7 +23,8 @@ __all__ = ["aligned_truth", "chance_coverage", "recovery_table", "truth_params"]
 def _options(fit: xr.DataTree) -> list[str]:
     eff = json.loads(fit.attrs["config_json"]).get("effects", {})
     opts = ["year_drift"] if eff.get("year_drift") else []
-    return opts + (["student_t"] if eff.get("likelihood") == "student_t" else [])
+    opts += ["student_t"] if eff.get("likelihood") == "student_t" else []
+    return opts + (["breaks"] if eff.get("breaks") else [])
 
 
 def aligned_truth(truth: xr.Dataset, fit: xr.DataTree) -> xr.Dataset:
