@@ -39,6 +39,7 @@ CASES = {
         {"breaks": ["2015-11-01", {"date": "2013-07-01", "shift": "drift"}]},
     ),
     "value_chain": (ValueChainModel, {"year_drift": True}),
+    "value_chain_corr": (ValueChainModel, {"walk_correlation": True}),
 }
 SMALL = {
     "intercept": Prior("Normal", mu=-1.5, sigma=0.5),

@@ -175,6 +175,13 @@ MODELS: dict[str, ModelParams] = {
     "value_chain": ModelParams(
         "value_chain",
         tuple(LinearSpec(f"vc_{c}", f"chains.logit.{c}", dims=("year",)) for c in VALUE_CHAINS),
+        (),
+        # correlated walks (effect ``walk_correlation``): the correlation of the chains' steps
+        {
+            "walk_correlation": (
+                Param("vc_walk_corr", ("value_chain", "value_chain_to"), "chains.walk_corr"),
+            )
+        },
     ),
 }
 #: the models of the growth of cases (volume, group size, value-chain composition)
@@ -464,9 +471,31 @@ def _breaks_from_draw(da: xr.DataArray) -> list[dict[str, Any]]:
     return out
 
 
+def _corr_to_truth(value: Any) -> xr.DataArray | None:
+    if value is None:
+        return None
+    chains = list(VALUE_CHAINS)
+    return xr.DataArray(
+        np.asarray(value, dtype=float),
+        dims=("value_chain", "value_chain_to"),
+        coords={"value_chain": chains, "value_chain_to": chains},
+    )
+
+
+def _corr_from_draw(da: xr.DataArray) -> list[list[float]]:
+    m = da.transpose("value_chain", "value_chain_to")
+    rows = [str(v) for v in m["value_chain"].values]
+    cols = [str(v) for v in m["value_chain_to"].values]
+    vals = np.asarray(m.values, dtype=float)[
+        np.ix_([rows.index(c) for c in VALUE_CHAINS], [cols.index(c) for c in VALUE_CHAINS])
+    ]
+    return ((vals + vals.T) / 2).tolist()
+
+
 #: Scenario fields held by parameters with dims: (field -> truth DataArray, draw -> field)
 FIELD_CODECS: dict[str, tuple[Any, Any]] = {
     "volume.breaks": (_breaks_to_truth, _breaks_from_draw),
+    "chains.walk_corr": (_corr_to_truth, _corr_from_draw),
 }
 
 

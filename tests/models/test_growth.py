@@ -13,6 +13,7 @@ import pytest
 import xarray as xr
 from scipy import stats
 
+from ccmodels import params
 from ccmodels.data import DataValidationError, validate
 from ccmodels.data.io import yearly_counts
 from ccmodels.models import CaseVolumeModel, GroupSizeModel, ModelConfigError, ValueChainModel
@@ -100,6 +101,23 @@ def test_case_volume_recovers_a_known_break():
     # new years carry the shift (covariate 1) and the drift beyond it
     ahead = m.predict(pd.DataFrame({"year": [2020]}))
     assert float(ahead.median()) > yearly["cases"].iloc[-1]
+
+
+def test_value_chains_with_correlated_walks_fit_and_project(population):
+    m = ValueChainModel(effects={"walk_correlation": True})
+    fit = m.fit(population.offenders, seed=1, **FAST)
+    corr = fit.posterior["vc_walk_corr"].stack(s=("chain", "draw")).transpose("s", ...).values
+    np.testing.assert_allclose(np.diagonal(corr, axis1=1, axis2=2), 1.0, atol=1e-8)
+    np.testing.assert_allclose(corr, corr.transpose(0, 2, 1), atol=1e-8)
+    assert np.linalg.eigvalsh(corr).min() > 0
+    # a draw becomes a scenario whose simulator correlates the chains' steps the same way
+    draw = fit.posterior.isel(chain=0, draw=0).to_dataset()
+    sc = params.scenario_from_draw(draw, Scenario.default())
+    np.testing.assert_allclose(sc.chains.walk_corr, corr[0], atol=1e-8)
+    ds = project([fit], to=2019, draws=20, seed=0)
+    assert ds.sizes["year"] == 8 and np.isfinite(ds["chain_share"].values).all()
+    with pytest.raises(ModelConfigError, match="walk_correlation"):
+        ValueChainModel(effects={"walk_correlation": "yes"}).build(population.offenders)
 
 
 @pytest.mark.parametrize(

@@ -3,23 +3,32 @@
 Unit: one row per case. For each value chain ``c``, ``chain_c ~ Bernoulli(logit^-1(vc_c))``
 with ``vc_c`` a linear predictor of :mod:`ccmodels.params` (intercept and year walk, drift
 optional). Chains overlap (a case may carry several or none), so the shares do not sum to one
-and each chain has its own walk; the walks are independent a priori.
+and each chain has its own walk. The walks are independent a priori unless the effect
+``walk_correlation`` is on: then the chains' yearly steps are jointly normal,
+``step_t = drift + sigma * (L z_t)`` with ``L`` the Cholesky factor of ``vc_walk_corr``
+(prior ``LKJCorr(eta=2)``: mildly towards independence) and ``z_t`` standard normal; each
+chain's walk keeps its own scale and drift. Projections (through the simulator's
+``chains.walk_corr``) carry the correlation into new years; :meth:`predict` on new years
+continues each walk with independent steps (each chain's own law is the same).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 from scipy.special import expit
 
 from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
 from ccmodels.models import blocks
-from ccmodels.models.base import Draws, Model
+from ccmodels.models.base import Draws, Model, ModelConfigError
 from ccmodels.models.design import Design
 from ccmodels.models.summaries import group_summary
 
@@ -45,9 +54,65 @@ class ValueChainModel(Model):
             "article": False,
             "traits": [],
             "year_centered": False,
+            "walk_correlation": False,
         }
 
+    def options(self) -> list[str]:
+        return super().options() + (["walk_correlation"] if self._correlated() else [])
+
+    def _correlated(self) -> bool:
+        value = self.effects.get("walk_correlation")
+        if not isinstance(value, bool):
+            raise ModelConfigError(
+                f"effect 'walk_correlation' must be true or false, got {value!r}"
+            )
+        return value
+
+    def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
+        if not self._correlated() or "year" not in coords:
+            return {}
+        chains = list(VALUE_CHAINS)
+        return {"_coords": {"value_chain": chains, "value_chain_to": chains}}
+
+    def _joint_walks(self) -> dict[str, Any]:
+        """The chains' year walks with correlated non-centred steps (see the module)."""
+        out: dict[str, Any] = {}
+        sig, drift = [], []
+        for c in VALUE_CHAINS:
+            p = f"vc_{c}"
+            out[f"{p}_sigma_year"] = self.priors["sigma_year"].create_variable(f"{p}_sigma_year")
+            sig.append(out[f"{p}_sigma_year"])
+            if self.effects.get("year_drift"):
+                name = f"{p}_year_drift"
+                out[name] = self.priors["year_drift"].create_variable(name)
+                drift.append(out[name])
+            else:
+                drift.append(pt.zeros(()))
+        # PyMC's LKJCorr value is the lower Cholesky factor of the correlation matrix
+        chol = pm.LKJCorr("vc_walk_corr_raw", n=len(VALUE_CHAINS), eta=2.0)
+        pm.Deterministic("vc_walk_corr", chol @ chol.T, dims=("value_chain", "value_chain_to"))
+        z = pm.Normal("vc_walk_z", 0.0, 1.0, dims=("year_step", "value_chain"))
+        steps = pt.stack(drift) + pt.stack(sig) * (z @ chol.T)
+        walk = pt.concatenate([pt.zeros((1, len(VALUE_CHAINS))), pt.cumsum(steps, axis=0)])
+        walk = walk - walk.mean(axis=0)
+        for j, c in enumerate(VALUE_CHAINS):
+            name = f"vc_{c}_year_effect"
+            out[name] = pm.Deterministic(name, walk[:, j], dims="year")
+        return out
+
+    def predictor_values(
+        self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
+    ) -> dict[str, Any]:
+        if not self._correlated() or "year" not in d.coords:
+            return super().predictor_values(prefix, d, priors)
+        rest = dataclasses.replace(
+            d, coords={k: v for k, v in d.coords.items() if k != "year"}, x=d.x.only(())
+        )
+        own = {k: v for k, v in self._walks.items() if k.startswith(f"{prefix}_")}
+        return super().predictor_values(prefix, rest, priors) | own
+
     def _add_likelihood(self, d: Design) -> None:
+        self._walks = self._joint_walks() if self._correlated() and "year" in d.coords else {}
         for c, col in zip(VALUE_CHAINS, CHAIN_COLUMNS, strict=True):
             eta = self.predictor(f"vc_{c}", d)
             y = d.rows[col].to_numpy(bool).astype(np.int64)
