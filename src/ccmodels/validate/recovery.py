@@ -21,10 +21,11 @@ __all__ = ["aligned_truth", "chance_coverage", "recovery_table", "truth_params"]
 
 
 def _options(fit: xr.DataTree) -> list[str]:
-    eff = json.loads(fit.attrs["config_json"]).get("effects", {})
-    opts = ["year_drift"] if eff.get("year_drift") else []
-    opts += ["student_t"] if eff.get("likelihood") == "student_t" else []
-    return opts + (["breaks"] if eff.get("breaks") else [])
+    """The parameter options of the fitted model, as the model itself states them."""
+    from ccmodels.models.registry import MODELS
+
+    config = json.loads(fit.attrs["config_json"])
+    return MODELS[fit.attrs["model_type"]].from_config(config).options()
 
 
 def aligned_truth(truth: xr.Dataset, fit: xr.DataTree) -> xr.Dataset:
