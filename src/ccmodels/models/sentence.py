@@ -15,7 +15,9 @@ Speed: the case effect is integrated out. Within a case the uncensored log terms
 normal with compound-symmetric covariance, whose density needs only per-case sums of residuals
 and squared residuals (closed form: no latent intercepts, no funnel). For cases with censored
 terms the remaining one-dimensional integral over ``u_k`` (given the case's uncensored terms) is
-done by 20-point Gauss-Hermite quadrature, which is exact to ~1e-10 for this smooth integrand.
+done by adaptive quadrature: Gauss-Legendre nodes on either side of the mode of the whole
+integrand (uncensored and censored members), out to where it has fallen 40 nats, within 1e-6
+nats of a brute-force integral for cases of up to 150 heavily censored defendants.
 The log-likelihood unit for LOO is therefore the case (leave-one-case-out).
 
 Student-t option (``likelihood = "student_t"`` in the effects): ``e_ik`` ~ Student-t(``nu``,
@@ -47,36 +49,15 @@ from ccmodels.models.base import Draws, Model
 from ccmodels.models.config import ModelConfigError
 from ccmodels.models.design import Design
 from ccmodels.models.persistence import fitted_rows
+from ccmodels.models.quadrature import log_integral
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["SentenceModel", "censored_lognormal_mean"]
 
-GH_NODES = 20
 #: Quantile nodes over the Student-t precision weight for predicted means.
 T_MEAN_NODES = 32
 LIKELIHOODS = ("normal", "student_t")
 _CUSTODIAL = ("fixed_term", "detention")
-
-
-def _std_normal_lcdf(z: Any) -> Any:
-    """log Phi(z), safe for JAX autodiff.
-
-    Same two branches as ``pymc.distributions.dist_math.normal_lcdf`` (erfcx below -1, log1p
-    above), but each branch only ever sees its own side of the cut. ``jax.grad`` of a switch
-    differentiates *both* branches and multiplies the unused one by 0: with the raw ``z`` the
-    log1p branch has an infinite derivative for z < -8.3 (and erfcx overflows for z > 37.6),
-    and 0 * inf = NaN poisons the whole gradient. The PyTensor C/numba graphs hide this
-    (their gradient rewrites sink the switch), numpyro does not: every transition diverges.
-    Also uses a float64 sqrt(2) (pymc's ``pt.sqrt(2.0)`` is a float32 constant).
-    """
-    low = pt.lt(z, -1.0)
-    z_lo = pt.switch(low, z, -1.0)
-    z_hi = pt.switch(low, -1.0, z)
-    return pt.switch(
-        low,
-        pt.log(pt.erfcx(-z_lo / np.sqrt(2.0)) / 2.0) - pt.sqr(z_lo) / 2.0,
-        pt.log1p(-pt.erfc(z_hi / np.sqrt(2.0)) / 2.0),
-    )
 
 
 def censored_lognormal_mean(
@@ -432,20 +413,16 @@ def case_loglik(eta: Any, sigma: Any, tau: Any, x: Mapping[str, np.ndarray]) -> 
     )
     if np.any(~obs):
         ci = np.flatnonzero(~obs)
-        cc = case[ci]
-        cens_cases, pos = np.unique(cc, return_inverse=True)
-        x_gh, w_gh = np.polynomial.hermite_e.hermegauss(GH_NODES)
-        logw = np.log(w_gh / np.sqrt(2 * np.pi))
-        v = s2_ * t2 / denom  # posterior variance of u given the uncensored terms
+        cens_cases, pos = np.unique(case[ci], return_inverse=True)
+        v = s2_ * t2 / denom  # variance of u given the case's uncensored terms
         mean_u = v * s1 / s2_
-        u = mean_u[cc][:, None] + pt.sqrt(v[cc])[:, None] * x_gh[None, :]  # (Nc, Q)
         bound = np.where(cens[ci] > 0, x["log_hi"][ci], x["log_lo"][ci])
         sign = np.where(cens[ci] > 0, -1.0, 1.0)
-        # P(Y <= b) = Phi((b - eta - u)/sigma); P(Y >= b) = Phi(-(b - eta - u)/sigma)
-        zz = sign[:, None] * (bound[:, None] - eta[ci][:, None] - u) / sigma
-        lphi = _std_normal_lcdf(zz)
-        summed = pt.inc_subtensor(pt.zeros((len(cens_cases), GH_NODES))[pos], lphi)
-        integ = pt.logsumexp(summed + logw[None, :], axis=1)
+        # P(Y <= b) = Phi((b - eta - u)/sigma); P(Y >= b) = Phi(-(b - eta - u)/sigma): a
+        # censored term contributes log Phi(a + c u) to the integrand over u.
+        a = sign * (bound - eta[ci]) / sigma
+        c = -sign / sigma
+        integ = log_integral(mean_u[cens_cases], v[cens_cases], a, c, pos, len(cens_cases))
         ll = pt.inc_subtensor(ll[cens_cases], integ)
     return ll
 
