@@ -58,3 +58,18 @@ def test_check_data(tmp_path):
     r = runner.invoke(app, ["check-data", str(tmp_path / "bad.csv")])
     assert r.exit_code == 1
     assert "bad.csv" in r.output and "column 'probation'" in r.output
+
+
+def test_check_data_lists_anomalies_and_strict_refuses_them(tmp_path):
+    out = tmp_path / "pop"
+    runner.invoke(app, ["simulate", SCEN, "--out", str(out)])
+    o = pd.read_parquet(out / "offenders.parquet")
+    i = int(((o["sentence_type"] == "fixed_term") & (o["fine_yuan"] > 0)).to_numpy().argmax())
+    o.loc[i, "fine_yuan"] = 0.0
+    o.to_csv(tmp_path / "odd.csv", index=False)
+    r = runner.invoke(app, ["check-data", str(tmp_path / "odd.csv")])
+    assert r.exit_code == 0, r.output
+    assert "legal anomaly kept (1 row(s)" in r.output and f"rows {i}" in r.output
+    r = runner.invoke(app, ["check-data", str(tmp_path / "odd.csv"), "--strict"])
+    assert r.exit_code == 1 and "odd.csv" in r.output
+    assert "a fine the law requires is missing" in r.output

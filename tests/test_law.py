@@ -60,6 +60,55 @@ def test_fines():
     assert law.fine_minimum([False], cfg).tolist() == [2000]
 
 
+def test_fine_rules_follow_the_statutes():
+    # each tier's rule, as domain A2 gives it
+    rules = {a: [t.fine for t in law.ARTICLE_RULES[a].tiers] for a in law.ARTICLES}
+    assert rules["285-1"] == ["none"] and rules["286"] == ["none", "none"]
+    assert rules["285-2"] == rules["285-3"] == ["with_custody_or_alone", "with_custody"]
+    for a in ("286-1", "287-1", "287-2"):
+        assert rules[a] == ["with_custody_or_alone"]
+    assert rules["other"] == ["with_custody_or_alone", "with_custody", "with_custody"]
+    assert set(law.FINE_RULES) == {"none", "with_custody", "with_custody_or_alone", "optional"}
+
+
+@pytest.mark.parametrize(
+    ("article", "sentence_type", "term", "tier", "rule", "required"),
+    [
+        ("285-2", "fixed_term", 36.0, 0, "with_custody_or_alone", True),  # 36 stays in tier 1
+        ("285-2", "fixed_term", 36.5, 1, "with_custody", True),
+        ("285-2", "detention", 4.0, 0, "with_custody_or_alone", True),
+        ("285-2", "fine_only", 0.0, 0, "with_custody_or_alone", True),
+        ("285-2", "exempt", 0.0, 0, "none", False),  # exemption: no penalty at all
+        ("287-2", "fixed_term", 30.0, 0, "with_custody_or_alone", True),
+        ("286-1", "control", 0.0, 0, "with_custody_or_alone", True),
+        ("other", "fixed_term", 121.0, 2, "with_custody", True),
+        ("other", "fixed_term", 120.0, 1, "with_custody", True),
+        ("285-1", "fixed_term", 30.0, 0, "none", False),
+        ("286", "fixed_term", 100.0, 1, "none", False),
+    ],
+)
+def test_fine_rule_of_a_sentence(article, sentence_type, term, tier, rule, required):
+    assert law.tier_index([article], [sentence_type], [term]).tolist() == [tier]
+    assert law.fine_rule([article], [sentence_type], [term]).tolist() == [rule]
+    assert law.fine_required([article], [sentence_type], [term]).tolist() == [required]
+
+
+def test_fine_alone_only_under_the_compound_form():
+    ok = law.fine_only_allowed(list(law.ARTICLES)).tolist()
+    assert ok == [a not in ("285-1", "286") for a in law.ARTICLES]
+    strict = law.LawConfig(
+        rules=law.DEFAULT_LAW.rules
+        | {"287-2": law.ArticleRule((law.Tier(max_months=36.0, fine="with_custody"),))}
+    )
+    assert not law.fine_only_allowed(["287-2"], strict)[0]
+    assert law.fine_required(["287-2"], ["fixed_term"], [12.0], strict)[0]
+    optional = law.LawConfig(
+        rules=law.DEFAULT_LAW.rules
+        | {"287-2": law.ArticleRule((law.Tier(max_months=36.0, fine="optional"),))}
+    )
+    assert not law.fine_required(["287-2"], ["fixed_term"], [12.0], optional)[0]
+
+
 def test_unverified_control_option_is_a_parameter():
     assert law.DEFAULT_LAW.rules["286-1"].tiers[0].control_ok
     assert not law.LawConfig(control_286_1=False).rules["286-1"].tiers[0].control_ok

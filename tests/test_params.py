@@ -102,7 +102,7 @@ def test_prior_draw_to_scenario_to_truth_is_the_draw(priors, base, key, i, seed)
         np.testing.assert_allclose(truth[name].values, draw[name].values, atol=1e-9, err_msg=name)
 
 
-OUTCOME = ("term", "prob", "fine_any", "fine_amount")
+OUTCOME = ("term", "prob", "fine_amount")
 
 
 @given(

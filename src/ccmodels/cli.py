@@ -117,15 +117,27 @@ def check_data(
     drop_illegal: Annotated[
         bool, typer.Option("--drop-illegal", help="Drop legally impossible rows and list them.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Treat legal anomalies (a required fine missing) as legal impossibilities.",
+        ),
+    ] = False,
     encoding: Encoding = None,
 ) -> None:
-    """Validate an offender table against the data contract and the statutory rules."""
+    """Validate an offender table against the data contract and the statutory rules.
+
+    Legal impossibilities are errors (or dropped with --drop-illegal). Legal anomalies, rows
+    the law does not allow but courts do write (a fine the law requires is missing), are
+    listed and kept; --strict makes them impossibilities."""
     from ccmodels.data import DataValidationError, read_table, validate, yearly_counts
 
     try:
         rep = validate(
             read_table(file, encoding=encoding),
             on_illegal="drop" if drop_illegal else "raise",
+            strict=strict,
             source=str(file),
         )
     except (DataValidationError, FileNotFoundError, ValueError) as exc:
@@ -135,6 +147,8 @@ def check_data(
         typer.echo(f"dropped {len(rep.dropped)} legally impossible row(s):")
         for i, r in rep.dropped.iterrows():
             typer.echo(f"  row {i}: case {r['case_id']}: {r['reason']}")
+    for a in rep.anomalies:
+        typer.echo(f"legal anomaly kept ({len(a.rows)} row(s); --strict makes it an error): {a}")
     typer.echo(yearly_counts(rep.data).to_string(index=False))
 
 

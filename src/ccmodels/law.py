@@ -30,6 +30,7 @@ __all__ = [
     "ARTICLES",
     "ARTICLE_RULES",
     "COMBINATION_RULES",
+    "FINE_RULES",
     "SENTENCE_TYPES",
     "ArticleRule",
     "CombinationRule",
@@ -43,14 +44,30 @@ __all__ = [
     "custodial_range",
     "fine_allowed",
     "fine_minimum",
+    "fine_only_allowed",
+    "fine_required",
+    "fine_rule",
     "max_term",
     "probation_eligible",
     "probation_period_bounds",
     "term_bounds",
     "term_cap",
+    "tier_index",
 ]
 
-FineRule = Literal["none", "optional_or_only", "mandatory"]
+FineRule = Literal["none", "with_custody", "with_custody_or_alone", "optional"]
+
+#: The fine forms of the statutes (罚金的适用方式; domain reference A2), by rule name.
+FINE_RULES: dict[str, str] = {
+    "none": "no fine for a natural person (285-1, 286)",
+    "with_custody": "并处罚金: a fine must be added to the custodial sentence; not alone",
+    "with_custody_or_alone": (
+        "并处或者单处罚金: a fine is always imposed, with the custodial sentence or alone (单处)"
+    ),
+    "optional": "可以并处罚金: the court may add a fine (no tier of the contract's articles)",
+}
+#: The rules under which every offender not exempted from punishment (art. 37) is fined.
+FINE_REQUIRED_RULES: tuple[str, ...] = ("with_custody", "with_custody_or_alone")
 
 #: Article codes of the data contract, in their canonical order.
 ARTICLES: tuple[str, ...] = ("285-1", "285-2", "285-3", "286", "286-1", "287-1", "287-2", "other")
@@ -67,13 +84,17 @@ AMENDMENT_IX = dt.date(2015, 11, 1)
 
 @dataclass(frozen=True)
 class Tier:
-    """One sentencing tier of an article: custodial range in months and the fine rule."""
+    """One sentencing tier of an article: custodial range in months and the fine rule.
+
+    ``fine`` is one of :data:`FINE_RULES`; the default is the compound form 并处或者单处罚金 of
+    every ≤3-year tier of arts. 285(2)-287-2 and of fraud and theft (arts. 264, 266).
+    """
 
     max_months: float
     min_months: float = 0.0
     detention_ok: bool = True
     control_ok: bool = False
-    fine: FineRule = "optional_or_only"
+    fine: FineRule = "with_custody_or_alone"
 
 
 @dataclass(frozen=True)
@@ -89,11 +110,17 @@ def _default_rules(control_286_1: bool) -> dict[str, ArticleRule]:
     return {
         "285-1": ArticleRule((Tier(max_months=36.0, fine="none"),)),
         "285-2": ArticleRule(
-            (low_3y, Tier(min_months=36.0, max_months=84.0, detention_ok=False, fine="mandatory")),
+            (
+                low_3y,
+                Tier(min_months=36.0, max_months=84.0, detention_ok=False, fine="with_custody"),
+            ),
             in_force_from=AMENDMENT_VII,
         ),
         "285-3": ArticleRule(
-            (low_3y, Tier(min_months=36.0, max_months=84.0, detention_ok=False, fine="mandatory")),
+            (
+                low_3y,
+                Tier(min_months=36.0, max_months=84.0, detention_ok=False, fine="with_custody"),
+            ),
             in_force_from=AMENDMENT_VII,
         ),
         "286": ArticleRule(
@@ -112,8 +139,8 @@ def _default_rules(control_286_1: bool) -> dict[str, ArticleRule]:
         "other": ArticleRule(
             (
                 Tier(max_months=36.0, control_ok=True),
-                Tier(min_months=36.0, max_months=120.0, detention_ok=False, fine="mandatory"),
-                Tier(min_months=120.0, max_months=180.0, detention_ok=False, fine="mandatory"),
+                Tier(min_months=36.0, max_months=120.0, detention_ok=False, fine="with_custody"),
+                Tier(min_months=120.0, max_months=180.0, detention_ok=False, fine="with_custody"),
             )
         ),
     }
@@ -273,8 +300,67 @@ def fine_allowed(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.nda
 
 def fine_only_allowed(article: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
     """Whether a fine may be imposed alone (单处罚金) under the article's lowest tier."""
-    table = _table(law, lambda r: r.tiers[0].fine == "optional_or_only").astype(bool)
+    table = _table(law, lambda r: r.tiers[0].fine == "with_custody_or_alone").astype(bool)
     return table[article_codes(article)]
+
+
+def tier_index(
+    article: npt.ArrayLike,
+    sentence_type: npt.ArrayLike,
+    term_months: npt.ArrayLike,
+    law: LawConfig = DEFAULT_LAW,
+) -> np.ndarray:
+    """The tier (position in the article's tiers) a sentence falls in.
+
+    A fixed term above a higher tier's floor is in that tier (a term exactly at the floor, e.g.
+    36 months, stays in the tier below); detention, control, fine-only and exempt sentences are
+    in the lowest tier. Mitigated sentences below a tier's floor cannot be told apart from
+    the tier below; the fine rules of the cyber articles do not differ between such tiers.
+    """
+    codes = article_codes(article)
+    st = np.broadcast_to(np.asarray(sentence_type, dtype=object), codes.shape)
+    term = np.broadcast_to(np.asarray(term_months, dtype=float), codes.shape)
+    depth = max(len(law.rules[a].tiers) for a in ARTICLES)
+    floors = np.full((len(ARTICLES), depth), np.inf)
+    for i, a in enumerate(ARTICLES):
+        for k, t in enumerate(law.rules[a].tiers[1:], start=1):
+            floors[i, k] = t.min_months
+    above = (term[..., None] > floors[codes]) & (st == "fixed_term")[..., None]
+    return np.asarray(above.sum(axis=-1), dtype=np.intp)
+
+
+def fine_rule(
+    article: npt.ArrayLike,
+    sentence_type: npt.ArrayLike,
+    term_months: npt.ArrayLike,
+    law: LawConfig = DEFAULT_LAW,
+) -> np.ndarray:
+    """The fine rule (:data:`FINE_RULES`) of each sentence's tier; ``"none"`` when exempt.
+
+    Exemption from punishment (免予刑事处罚, art. 37) imposes no penalty, so no fine.
+    """
+    codes = article_codes(article)
+    tier = tier_index(codes, sentence_type, term_months, law)
+    depth = max(len(law.rules[a].tiers) for a in ARTICLES)
+    rules = np.full((len(ARTICLES), depth), "none", dtype=object)
+    for i, a in enumerate(ARTICLES):
+        tiers = law.rules[a].tiers
+        for k in range(depth):
+            rules[i, k] = tiers[min(k, len(tiers) - 1)].fine
+    out = rules[codes, tier]
+    st = np.broadcast_to(np.asarray(sentence_type, dtype=object), codes.shape)
+    return np.where(st == "exempt", "none", out).astype(object)
+
+
+def fine_required(
+    article: npt.ArrayLike,
+    sentence_type: npt.ArrayLike,
+    term_months: npt.ArrayLike,
+    law: LawConfig = DEFAULT_LAW,
+) -> np.ndarray:
+    """Whether the law requires a fine for the sentence: its tier's rule is 并处 or 并处或者单处
+    (:data:`FINE_REQUIRED_RULES`) and the offender is not exempted from punishment."""
+    return np.isin(fine_rule(article, sentence_type, term_months, law), FINE_REQUIRED_RULES)
 
 
 def fine_minimum(juvenile: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:

@@ -152,10 +152,7 @@ MODELS: dict[str, ModelParams] = {
     ),
     "fine": ModelParams(
         "fine",
-        (
-            LinearSpec("fine_any", "fine.any", "fine"),
-            LinearSpec("fine_amount", "fine.amount", "fine"),
-        ),
+        (LinearSpec("fine_amount", "fine.amount", "fine"),),
         (Param("fine_amount_sigma", (), "fine.sigma"),),
     ),
     "group_size": ModelParams(

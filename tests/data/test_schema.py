@@ -235,3 +235,41 @@ def test_role_columns_accept_text_booleans(table):
     data = validate(d).data
     assert data.loc[2, "principal"] and data.loc[2, "n_charges"] == 2
     assert data["principal"].sum() == 1
+
+
+def _required_fine_row(d: pd.DataFrame) -> int:
+    from ccmodels import law
+
+    need = law.fine_required(
+        d["article"].astype(str).to_numpy(),
+        d["sentence_type"].astype(str).to_numpy(),
+        d["term_months"].to_numpy(float),
+    )
+    return int(np.flatnonzero(need & (d["sentence_type"] == "fixed_term").to_numpy())[0])
+
+
+def test_a_missing_required_fine_is_a_kept_anomaly_unless_strict(table):
+    assert validate(table).anomalies == []
+    d = table.copy()
+    i = _required_fine_row(d)
+    d.loc[i, "fine_yuan"] = 0.0
+    rep = validate(d)  # kept by default: courts do err
+    assert len(rep.data) == len(d) and len(rep.dropped) == 0
+    (a,) = rep.anomalies
+    assert a.column == "fine_yuan" and a.rows == (i,)
+    assert "a fine the law requires is missing" in str(a)
+    assert str(d.loc[i, "article"]) in str(a)
+    with pytest.raises(DataValidationError) as err:
+        validate(d, strict=True)
+    assert "a fine the law requires is missing" in str(err.value) and f"rows {i}" in str(err.value)
+    rep = validate(d, strict=True, on_illegal="drop")
+    assert len(rep.data) == len(d) - 1 and rep.anomalies == []
+    assert "fine the law requires" in rep.dropped["reason"].iloc[0]
+    # an exempt offender owes no fine
+    d.loc[i, ["sentence_type", "term_months", "probation", "probation_months"]] = [
+        "exempt",
+        0.0,
+        False,
+        0.0,
+    ]
+    assert validate(d, strict=True).anomalies == []

@@ -34,7 +34,8 @@ scenarios = st.builds(
 def test_schema_types_and_statutory_bounds(sc, seed):
     pop = simulate(sc, seed)
     o = pop.offenders
-    validate(o)  # raises on any legal impossibility
+    rep = validate(o)  # raises on any legal impossibility
+    assert rep.anomalies == []  # and no required fine is missing
     assert o["article"].dtype == "category" and o["sentence_type"].dtype == "category"
     for c in (*CHAIN_COLUMNS, *TRAITS, "probation"):
         assert o[c].dtype == bool, c
@@ -48,7 +49,10 @@ def test_schema_types_and_statutory_bounds(sc, seed):
     dates = o["judgment_date"].to_numpy().astype("datetime64[D]")
     assert law.article_exists(o["article"].astype(str).to_numpy(), dates).all()
     fined = o["fine_yuan"].to_numpy() > 0
-    assert law.fine_allowed(o["article"].astype(str).to_numpy())[fined].all()
+    art, st_ = o["article"].astype(str).to_numpy(), o["sentence_type"].astype(str).to_numpy()
+    # fined exactly where the law requires a fine (并处 / 并处或者单处, not exempt)
+    np.testing.assert_array_equal(fined, law.fine_required(art, st_, term))
+    assert law.fine_allowed(art)[fined].all()
     assert np.all(o["fine_yuan"].to_numpy()[fined] >= law.fine_minimum(o["juvenile"])[fined])
 
 
@@ -145,12 +149,28 @@ def test_probation_parameters_leave_terms_and_fines_unchanged(seed, shift, lt):
 @given(seed=seeds, shift=st.floats(-3, 3), sigma=st.floats(0.1, 3))
 def test_fine_parameters_leave_terms_and_probation_unchanged(seed, shift, sigma):
     a = simulate(SC, seed)
-    b = simulate(SC.replace(fine={"sigma": sigma, "any": {"intercept": shift}}), seed)
+    b = simulate(SC.replace(fine={"sigma": sigma, "amount": {"intercept": shift}}), seed)
     _same(
         a.offenders,
         b.offenders,
         ["term_months", "sentence_type", "probation", "probation_months", *TRAITS],
     )
+    # who is fined is the law's doing, not the amount's
+    np.testing.assert_array_equal(a.offenders["fine_yuan"] > 0, b.offenders["fine_yuan"] > 0)
+
+
+@given(seed=seeds, base=st.floats(7.0, 11.0), up=st.floats(0.0, 2.0))
+def test_a_higher_amount_intercept_never_lowers_a_fine(seed, base, up):
+    lo = simulate(SC.replace(fine={"amount": {"intercept": base}}), seed).offenders["fine_yuan"]
+    hi = simulate(SC.replace(fine={"amount": {"intercept": base + up}}), seed).offenders
+    assert np.all(hi["fine_yuan"].to_numpy() >= lo.to_numpy())
+
+
+def test_old_any_fine_scenario_field_is_refused_with_the_reason():
+    with pytest.raises(
+        ValueError, match=r"'fine\.any' is no longer a scenario key: the law requires a fine"
+    ):
+        SC.replace(fine={"any": {"intercept": 1.0}})
 
 
 @given(seed=seeds, start=st.floats(-3, 0), slope=st.floats(-0.5, 0.5))

@@ -138,11 +138,14 @@ class DataValidationError(ValueError):
 
 @dataclass
 class ValidationReport:
-    """What validation did: the cleaned table and the rows dropped for legal impossibilities."""
+    """What validation did: the cleaned table, the rows dropped for legal impossibilities and
+    the legal anomalies kept (rows the law does not allow but courts do write, e.g. a missing
+    required fine; row numbers are positions in the input table)."""
 
     data: pd.DataFrame
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
     problems: list[Problem] = field(default_factory=list)
+    anomalies: list[Problem] = field(default_factory=list)
 
 
 def _rows(mask: np.ndarray | pd.Series) -> tuple[int, ...]:
@@ -174,6 +177,7 @@ def validate(
     df: pd.DataFrame,
     *,
     on_illegal: Literal["raise", "drop"] = "raise",
+    strict: bool = False,
     source: str | None = None,
     law_config: law.LawConfig = law.DEFAULT_LAW,
 ) -> ValidationReport:
@@ -188,6 +192,11 @@ def validate(
         or a ringleader of a criminal group, a single-charge term above the statutory maximum for
         the article, a combined term above the art. 69 cap, an article not yet in force) raise by
         default; ``"drop"`` removes those rows and reports them in ``ValidationReport.dropped``.
+    strict : bool
+        Legal anomalies (a fine the law requires but the row lacks: 并处 or 并处或者单处 under
+        the sentence's tier, not exempt) are kept by default, since courts do err, and listed
+        in ``ValidationReport.anomalies``; ``strict=True`` treats them as legal impossibilities
+        (raised, or dropped with ``on_illegal="drop"``).
     source : str, optional
         File name to cite in error messages.
     law_config : LawConfig
@@ -269,6 +278,9 @@ def validate(
         raise DataValidationError(problems, source)
 
     legal = _legal_problems(out, law_config)
+    anomalies = _anomalies(out, law_config)
+    if strict:
+        legal, anomalies = legal + anomalies, []
     if legal and on_illegal == "raise":
         raise DataValidationError(
             [*legal, Problem("*", "pass on_illegal='drop' (CLI: --drop-illegal) to drop them")],
@@ -288,7 +300,31 @@ def validate(
         out = out[~drop].reset_index(drop=True)
         if len(out) == 0:
             raise DataValidationError([Problem("*", "every row is legally impossible")], source)
-    return ValidationReport(out, dropped, legal)
+    return ValidationReport(out, dropped, legal, anomalies)
+
+
+def _anomalies(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
+    """Rows the law does not allow but that real judgments contain: kept unless strict."""
+    st = d["sentence_type"].astype(str).to_numpy()
+    need = law.fine_required(
+        d["article"].astype(str).to_numpy(), st, d["term_months"].to_numpy(float), cfg
+    )
+    missing = need & (d["fine_yuan"].to_numpy(float) <= 0) & (st != "fine_only")
+    if not missing.any():
+        return []
+    art = d["article"].astype(str).to_numpy()
+    rules = law.fine_rule(art, st, d["term_months"].to_numpy(float), cfg)
+    return [
+        Problem(
+            "fine_yuan",
+            "legal anomaly: a fine the law requires is missing",
+            _rows(missing),
+            tuple(f"{a} {r}" for a, r in zip(art[missing], rules[missing], strict=True)),
+            "> 0 under 并处 (with_custody) and 并处或者单处 (with_custody_or_alone) tiers "
+            "unless exempt",
+            legal=True,
+        )
+    ]
 
 
 def _range_problems(d: pd.DataFrame) -> list[Problem]:

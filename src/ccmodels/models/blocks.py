@@ -1,6 +1,6 @@
 """Building blocks: functions that add one kind of effect to the current PyMC model.
 
-Each block takes a prefix (``term``, ``prob``, ``fine_any``, ``fine_amount``, ...), the priors of
+Each block takes a prefix (``term``, ``prob``, ``fine_amount``, ``size_mu``, ...), the priors of
 the model's config and the coords, creates the variables :mod:`ccmodels.params` declares for it
 (names and dims), and returns them by name. :func:`predictor_values` assembles a whole linear
 predictor's parameters; :func:`ccmodels.params.linear` turns them into the predictor. Sampling

@@ -59,8 +59,7 @@ def trend_tables(model: OutcomeModel) -> dict[str, pd.DataFrame]:
         }
     if isinstance(model, FineModel):
         return {
-            "mean fine (yuan, zeros included) by year": model.mean_fine_by("year"),
-            "share fined by year": model.fine_probability_by("year"),
+            "mean fine (yuan) of the fined offenders by year": model.mean_fine_by("year"),
         }
     return {}
 

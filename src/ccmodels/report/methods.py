@@ -16,7 +16,6 @@ __all__ = ["PRIOR_NAMES", "methods_section"]
 #: Readable names of the prior keys shared by the outcome models.
 PRIOR_NAMES: dict[str, str] = {
     "intercept": "intercept",
-    "amount_intercept": "amount intercept",
     "sigma_year": "year random-walk scale",
     "sigma_chain": "value-chain scale",
     "sigma_article": "article scale",

@@ -35,6 +35,16 @@ def _is_mapping(annotation: Any) -> bool:
     return any(_is_mapping(a) for a in get_args(annotation) if a is not type(None))
 
 
+#: scenario keys that were removed, with the reason
+RETIRED = {
+    "fine.any": (
+        "the law requires a fine wherever the article has one (并处 / 并处或者单处, domain "
+        "reference A2) unless the offender is exempt, so whether to fine is not a chance "
+        "event (ccmodels.law.fine_required); delete the [fine.any] table"
+    ),
+}
+
+
 def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> list[str]:
     if not isinstance(data, dict):
         return []
@@ -42,6 +52,9 @@ def _unknown_keys(model: type[BaseModel], data: Any, path: tuple[str, ...]) -> l
     fields = model.model_fields
     for key, value in data.items():
         where = ".".join((*path, key))
+        if where in RETIRED:
+            out.append(f"{where!r} is no longer a scenario key: {RETIRED[where]}")
+            continue
         if key not in fields:
             out.append(
                 f"unknown key {where!r}{did_you_mean(key, fields)}; "

@@ -23,8 +23,9 @@ Generative structure (per year t, case c, offender i):
   6 months are detention;
 - probation: Bernoulli-logit among the offenders law.py says are eligible, with
   ``log(term / 12)`` as covariate; period uniform within the art. 73 range;
-- fine: hurdle; any fine (logit) where the article allows one (always for fine-only
-  sentences), log amount Normal, censored below at the statutory minimum.
+- fine: imposed wherever the law requires one (:func:`ccmodels.law.fine_required`: the tier's
+  rule is 并处 or 并处或者单处, not exempt), log amount Normal, censored below at the statutory
+  minimum.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ def ztnb(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.nd
 
 
 #: predictors whose year walk the simulator draws from the ``year_walk`` stream, one row each
-#: (append only: the rows of the outcome predictors keep their draws)
-_WALKED = ("sentence", "probation", "fine.any", "fine.amount", "group_size.mu", "group_size.alpha")
+#: (append only: the rows of the outcome predictors keep their draws; ``None`` is a retired
+#: row, the any-fine logit, still drawn so that the rows after it keep theirs)
+_WALKED = ("sentence", "probation", None, "fine.amount", "group_size.mu", "group_size.alpha")
 
 
 class PopulationTooLarge(ValueError):
@@ -263,6 +265,8 @@ def simulate(
     walk = rng["year_walk"].normal(0.0, 1.0, (len(_WALKED), n_years))
     latent_q: dict[str, Any] = {"log_rate": log_rate, "chain_share": chain_p}
     for j, fld in enumerate(_WALKED):
+        if fld is None:
+            continue
         latent_q[f"year_effect/{fld}"] = sc.predictor(fld).year_vector(years, walk[j])
     latent_q["year_effect/volume.log_rate"] = walk_rate - sc.predictor("volume.log_rate").intercept
     for j, c in enumerate(VALUE_CHAINS):
@@ -364,13 +368,10 @@ def simulate(
     plo, phi = law.probation_period_bounds(sentence_type, term)
     period = np.where(probation, np.nan_to_num(plo + u_pr[:, 1] * (phi - plo)), 0.0)
 
-    # --- fine ---------------------------------------------------------------------------------
+    # --- fine: wherever the law requires one (并处 / 并处或者单处), unless exempt -----------
     f = sc.fine
-    u_f = rng["fine"].random(n_off)
     z_f = rng["fine"].normal(0.0, 1.0, n_off)
-    allowed = law.fine_allowed(art_idx) & ~exempt
-    eta_any = _predictor(truth, "fine_any", rows_x, art_idx)
-    fined = fine_only | (allowed & (u_f < _expit(eta_any)))
+    fined = law.fine_required(art_idx, sentence_type, term)
     eta_amt = _predictor(truth, "fine_amount", rows_x, art_idx)
     fmin = law.fine_minimum(traits["juvenile"])
     amount = np.maximum(np.exp(eta_amt + f.sigma * z_f), fmin)

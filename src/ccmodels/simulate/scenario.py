@@ -2,8 +2,7 @@
 
 A scenario is loaded from TOML (``Scenario.from_toml``) or built in code. Unknown keys are errors
 with a "did you mean" hint. All effects are on the scale of the matching model's linear predictor
-(log months for the prison term, logit for probation and the fine hurdle, log yuan for the fine
-amount) and use the model's level names, so that the truth Dataset is directly comparable with a
+(log months for the prison term, logit for probation, log yuan for the fine amount) and use the model's level names, so that the truth Dataset is directly comparable with a
 posterior.
 """
 
@@ -416,9 +415,13 @@ class Probation(Predictor):
 
 
 class Fine(_Frozen):
-    """Fine hurdle: any fine (logit) where the article allows one; log amount (Normal)."""
+    """Log amount (Normal) of the fines, imposed wherever the law requires one.
 
-    any: Predictor
+    The tiers of the contract's articles either forbid a fine (285-1, 286) or require one
+    (并处, 并处或者单处; :func:`ccmodels.law.fine_required`): no offender's fine is a chance
+    event, so there is no any-fine part.
+    """
+
     amount: Predictor
     sigma: float = Field(gt=0)
 
@@ -539,7 +542,6 @@ class Scenario(_Frozen):
         for name, p in (
             ("sentence", self.sentence),
             ("probation", self.probation),
-            ("fine.any", self.fine.any),
             ("fine.amount", self.fine.amount),
         ):
             if p.year_dev is not None and len(p.year_dev) != len(yrs):
@@ -553,7 +555,7 @@ class Scenario(_Frozen):
         return np.arange(self.years[0], self.years[1] + 1)
 
     def predictor(self, path: str) -> Predictor:
-        """The Predictor at a dotted path (``"sentence"``, ``"fine.any"``,
+        """The Predictor at a dotted path (``"sentence"``, ``"fine.amount"``,
         ``"group_size.mu"``, ``"volume.log_rate"``, ``"chains.logit.real_assets"``), readable
         forms converted to the general one."""
         head, _, rest = path.partition(".")
