@@ -12,7 +12,8 @@ import numpy as np
 import xarray as xr
 
 from ccmodels.data.schema import VALUE_CHAINS
-from ccmodels.params import AUXILIARY, FIELD_CODECS, MODELS
+from ccmodels.fields import FIELD_CODECS
+from ccmodels.params import AUXILIARY, MODELS
 
 if TYPE_CHECKING:
     from ccmodels.simulate.scenario import Scenario

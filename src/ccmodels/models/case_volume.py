@@ -12,7 +12,7 @@ rows carry the exposure column.
 
 Known breaks (effect ``breaks``: a list of ``{date = "2015-11-01", shift = "level"}`` or
 ``"drift"``; a bare date is a level shift) add ``volume_break[k] * x_k(year)`` to the log rate,
-with ``x_k`` the yearly average of the shift (:func:`ccmodels.params.break_covariates`): a level
+with ``x_k`` the yearly average of the shift (:func:`ccmodels.fields.break_covariates`): a level
 shift counts for the share of the year after the date, a drift shift grows by one per year
 after it. Each break's effect has the prior ``break`` (default ``Normal(0, 0.5)``). A break
 must fall inside the data's years: before them a level shift is the intercept and a drift
@@ -31,7 +31,7 @@ import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 
-from ccmodels import params
+from ccmodels import fields
 from ccmodels.data import DataValidationError
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, Model, ModelConfigError
@@ -148,8 +148,8 @@ class CaseVolumeModel(Model):
         out: dict[str, Any] = {"log_exposure": np.log(self._exposure(rows))}
         brk = self._break_list()
         if brk:
-            out["break_x"] = params.break_covariates(rows["year"].to_numpy(int), brk)
-            out["_coords"] = {"break": [params.break_label(*b) for b in brk]}
+            out["break_x"] = fields.break_covariates(rows["year"].to_numpy(int), brk)
+            out["_coords"] = {"break": [fields.break_label(*b) for b in brk]}
         return out
 
     def _add_likelihood(self, d: Design) -> None:
@@ -225,7 +225,7 @@ def _breaks(given: Any) -> list[dict[str, str]]:
             date = str(np.datetime64(str(entry.get("date")), "D"))
         except ValueError:
             date = None
-        if extra or date is None or shift not in params.BREAK_SHIFTS:
+        if extra or date is None or shift not in fields.BREAK_SHIFTS:
             raise ModelConfigError(
                 f"effect 'breaks', entry {i} ({b!r}): each entry is {form}"
                 + (f"; unknown keys {extra}" if extra else "")

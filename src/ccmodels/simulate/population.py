@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels import __version__, law, params
+from ccmodels import __version__, fields, law, params
 from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
 from ccmodels.simulate.scenario import Scenario
 
@@ -200,7 +200,7 @@ def simulate(
         log_rate = v.log_rate.intercept + v.log_rate.year_vector(years, z_vol)
     walk_rate = log_rate + np.log(v.scale)
     if v.breaks:
-        x_b = params.break_covariates(years, [(b.date, b.shift) for b in v.breaks])
+        x_b = fields.break_covariates(years, [(b.date, b.shift) for b in v.breaks])
         log_rate = walk_rate + x_b @ np.array([b.effect for b in v.breaks])
     else:
         log_rate = walk_rate

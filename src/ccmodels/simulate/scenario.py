@@ -12,14 +12,11 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     PlainSerializer,
     ValidationError,
@@ -28,148 +25,26 @@ from pydantic import (
 )
 
 from ccmodels import law
-from ccmodels.data.schema import TARGETS, TRAITS, VALUE_CHAINS
-from ccmodels.util import did_you_mean
+from ccmodels.data.schema import TARGETS, VALUE_CHAINS
+from ccmodels.simulate.predictor import (
+    FrozenAnyMap,
+    FrozenMap,
+    Predictor,
+    ScenarioError,
+    _check_keys,
+    _empty_map,
+    _freeze,
+    _Frozen,
+    _year_only,
+)
 
 __all__ = ["Predictor", "Scenario", "ScenarioError", "Target", "VolumeBreak"]
-
-
-class ScenarioError(ValueError):
-    """A scenario file or object is invalid; the message names the file, key and fix."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _freeze(v: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    # a frozen model's mappings are read-only views, so no caller can change a scenario
-    return MappingProxyType(dict(v))
-
-
-def _empty_map() -> Mapping[Any, Any]:
-    return MappingProxyType({})
-
-
-FrozenMap = Annotated[Mapping[str, float], AfterValidator(_freeze), PlainSerializer(dict)]
-FrozenYearMap = Annotated[Mapping[int, float], AfterValidator(_freeze), PlainSerializer(dict)]
-FrozenAnyMap = Annotated[Mapping[str, Any], AfterValidator(_freeze), PlainSerializer(dict)]
-
-
-class Predictor(_Frozen):
-    """A linear predictor: intercept, year effects, value-chain, article and trait effects.
-
-    The year effects are given either explicitly (``year_effect``: a value for each of some
-    consecutive years; the general form) or as the readable ``year_slope * (year -
-    first_year) + year_dev[year]``. Scenario years without an explicit value continue the walk
-    from the nearest explicit one with steps ``Normal(year_drift, sigma_year)`` (drawn by the
-    simulator). The scales ``sigma_year``, ``sigma_chain`` and ``sigma_article`` are the
-    pooling scales of the matching model: the truth its posterior is compared with, and the
-    spread of new years and levels. Missing chain, article or trait entries mean 0. See
-    :mod:`ccmodels.params` for the conventions of the truth (centring).
-    """
-
-    intercept: float
-    year_slope: float = 0.0
-    year_dev: tuple[float, ...] | None = None
-    year_effect: FrozenYearMap | None = None
-    year_drift: float = 0.0
-    sigma_year: float | None = Field(None, ge=0)
-    chain: FrozenMap = Field(default_factory=_empty_map)
-    sigma_chain: float | None = Field(None, ge=0)
-    article: FrozenMap = Field(default_factory=_empty_map)
-    sigma_article: float | None = Field(None, ge=0)
-    traits: FrozenMap = Field(default_factory=_empty_map)
-
-    @field_validator("chain")
-    @classmethod
-    def _chains(cls, v: Mapping[str, float]) -> Mapping[str, float]:
-        return _check_keys(v, VALUE_CHAINS, "value chain")
-
-    @field_validator("article")
-    @classmethod
-    def _articles(cls, v: Mapping[str, float]) -> Mapping[str, float]:
-        return _check_keys(v, law.ARTICLES, "article")
-
-    @field_validator("traits")
-    @classmethod
-    def _traits(cls, v: Mapping[str, float]) -> Mapping[str, float]:
-        return _check_keys(v, TRAITS, "trait")
-
-    @field_validator("year_effect")
-    @classmethod
-    def _consecutive(cls, v: Mapping[int, float] | None) -> Mapping[int, float] | None:
-        if v is not None:
-            yrs = sorted(v)
-            if not yrs or yrs != list(range(yrs[0], yrs[-1] + 1)):
-                raise ValueError(f"year_effect needs values for consecutive years, got {yrs}")
-        return v
-
-    @model_validator(mode="after")
-    def _one_year_form(self) -> Predictor:
-        if self.year_effect is not None and (self.year_slope != 0 or self.year_dev is not None):
-            raise ValueError(
-                "give the year effects either explicitly (year_effect) or as year_slope / "
-                "year_dev, not both"
-            )
-        return self
-
-    def year_vector(self, years: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
-        """Year effects over ``years`` (consecutive). Years outside an explicit
-        ``year_effect`` continue its walk with ``steps`` (standard normal draws, one per
-        year; the simulator's own stream), scaled by ``sigma_year`` and shifted by the drift."""
-        years = np.asarray(years, dtype=int)
-        if self.year_effect is None:
-            eff = self.year_slope * (years - years[0]).astype(float)
-            if self.year_dev is not None:
-                if len(self.year_dev) != len(years):
-                    raise ScenarioError(
-                        f"year_dev has {len(self.year_dev)} values but the scenario has "
-                        f"{len(years)} years ({years[0]}-{years[-1]})"
-                    )
-                eff = eff + np.asarray(self.year_dev, dtype=float)
-            return eff
-        known = dict(self.year_effect)
-        lo, hi = min(known), max(known)
-        out = np.array([known.get(int(y), np.nan) for y in years])
-        if np.isnan(out).any():
-            if self.sigma_year is None:
-                raise ScenarioError(
-                    f"year_effect covers {lo}-{hi} only, the scenario has {years[0]}-"
-                    f"{years[-1]}: set sigma_year (and year_drift) for the other years"
-                )
-            z = np.zeros(len(years)) if steps is None else np.asarray(steps, float)
-            step = self.year_drift + self.sigma_year * z
-            for i in range(len(years)):  # forward from the last known year
-                if years[i] > hi:
-                    prev = out[i - 1] if i > 0 and not np.isnan(out[i - 1]) else known[hi]
-                    out[i] = prev + step[i]
-            for i in range(len(years) - 1, -1, -1):  # backward from the first known year
-                if years[i] < lo:
-                    nxt = out[i + 1] if i + 1 < len(years) else known[lo]
-                    out[i] = nxt - step[i]
-        return out
-
-
-def _check_keys(v: Mapping[str, float], allowed: tuple[str, ...], what: str) -> Mapping[str, float]:
-    for k in v:
-        if k not in allowed:
-            raise ValueError(
-                f"unknown {what} {k!r}{did_you_mean(k, allowed)}; allowed: {', '.join(allowed)}"
-            )
-    return v
-
-
-def _year_only(p: Predictor | None, where: str) -> Predictor | None:
-    if p is not None and (p.article or p.traits or p.sigma_article is not None):
-        raise ValueError(f"{where} has year effects (and value-chain effects) only")
-    return p
 
 
 class VolumeBreak(_Frozen):
     """A known break in the case volume: from ``date`` on, the log rate shifts by ``effect``
     (``shift = "level"``) or its yearly growth does (``"drift"``); see
-    :func:`ccmodels.params.break_covariates`."""
+    :func:`ccmodels.fields.break_covariates`."""
 
     date: str = Field(description="YYYY-MM-DD")
     shift: Literal["level", "drift"] = "level"
