@@ -93,6 +93,10 @@ def test_fine_rule_of_a_sentence(article, sentence_type, term, tier, rule, requi
     assert law.fine_required([article], [sentence_type], [term]).tolist() == [required]
 
 
+def test_only_the_cyber_articles_fix_their_fine_rule():
+    assert law.fine_rule_known(list(law.ARTICLES)).tolist() == [a != "other" for a in law.ARTICLES]
+
+
 def test_fine_alone_only_under_the_compound_form():
     ok = law.fine_only_allowed(list(law.ARTICLES)).tolist()
     assert ok == [a not in ("285-1", "286") for a in law.ARTICLES]

@@ -47,6 +47,7 @@ __all__ = [
     "fine_only_allowed",
     "fine_required",
     "fine_rule",
+    "fine_rule_known",
     "max_term",
     "probation_eligible",
     "probation_period_bounds",
@@ -350,6 +351,15 @@ def fine_rule(
     out = rules[codes, tier]
     st = np.broadcast_to(np.asarray(sentence_type, dtype=object), codes.shape)
     return np.where(st == "exempt", "none", out).astype(object)
+
+
+def fine_rule_known(article: npt.ArrayLike) -> np.ndarray:
+    """Whether the article code alone fixes the crime, and so its fine rule: every cyber
+    article, not ``"other"``. In the simulator ``"other"`` is fraud or theft committed by
+    computer (art. 287), whose tiers :data:`ARTICLE_RULES` gives; in real data it is any other
+    crime, some of which carry no fine (e.g. 故意伤害, 交通肇事), so a missing fine there is not
+    evidence of an error."""
+    return article_codes(article) != ARTICLES.index("other")
 
 
 def fine_required(

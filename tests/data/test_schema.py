@@ -245,13 +245,15 @@ def _required_fine_row(d: pd.DataFrame) -> int:
         d["sentence_type"].astype(str).to_numpy(),
         d["term_months"].to_numpy(float),
     )
-    return int(np.flatnonzero(need & (d["sentence_type"] == "fixed_term").to_numpy())[0])
+    known = law.fine_rule_known(d["article"].astype(str).to_numpy())
+    return int(np.flatnonzero(need & known & (d["sentence_type"] == "fixed_term").to_numpy())[0])
 
 
 def test_a_missing_required_fine_is_a_kept_anomaly_unless_strict(table):
     assert validate(table).anomalies == []
     d = table.copy()
     i = _required_fine_row(d)
+    assert str(d.loc[i, "article"]) != "other"
     d.loc[i, "fine_yuan"] = 0.0
     rep = validate(d)  # kept by default: courts do err
     assert len(rep.data) == len(d) and len(rep.dropped) == 0
@@ -265,6 +267,13 @@ def test_a_missing_required_fine_is_a_kept_anomaly_unless_strict(table):
     rep = validate(d, strict=True, on_illegal="drop")
     assert len(rep.data) == len(d) - 1 and rep.anomalies == []
     assert "fine the law requires" in rep.dropped["reason"].iloc[0]
+    # "other" may be a crime without a fine: not an anomaly
+    j = int(
+        np.flatnonzero((d["article"] == "other").to_numpy() & (d["fine_yuan"] > 0).to_numpy())[0]
+    )
+    e = d.copy()
+    e.loc[j, "fine_yuan"] = 0.0
+    assert [a.rows for a in validate(e).anomalies] == [(i,)]
     # an exempt offender owes no fine
     d.loc[i, ["sentence_type", "term_months", "probation", "probation_months"]] = [
         "exempt",

@@ -194,7 +194,8 @@ def validate(
         default; ``"drop"`` removes those rows and reports them in ``ValidationReport.dropped``.
     strict : bool
         Legal anomalies (a fine the law requires but the row lacks: 并处 or 并处或者单处 under
-        the sentence's tier, not exempt) are kept by default, since courts do err, and listed
+        the sentence's tier, not exempt; under the cyber articles only, as ``"other"`` may be
+        a crime without a fine, see :func:`ccmodels.law.fine_rule_known`) are kept by default, since courts do err, and listed
         in ``ValidationReport.anomalies``; ``strict=True`` treats them as legal impossibilities
         (raised, or dropped with ``on_illegal="drop"``).
     source : str, optional
@@ -309,10 +310,11 @@ def _anomalies(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
     need = law.fine_required(
         d["article"].astype(str).to_numpy(), st, d["term_months"].to_numpy(float), cfg
     )
+    art = d["article"].astype(str).to_numpy()
     missing = need & (d["fine_yuan"].to_numpy(float) <= 0) & (st != "fine_only")
+    missing &= law.fine_rule_known(art)  # "other" may be any crime, some without a fine
     if not missing.any():
         return []
-    art = d["article"].astype(str).to_numpy()
     rules = law.fine_rule(art, st, d["term_months"].to_numpy(float), cfg)
     return [
         Problem(
@@ -321,7 +323,7 @@ def _anomalies(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:
             _rows(missing),
             tuple(f"{a} {r}" for a, r in zip(art[missing], rules[missing], strict=True)),
             "> 0 under 并处 (with_custody) and 并处或者单处 (with_custody_or_alone) tiers "
-            "unless exempt",
+            "unless exempt (article 'other' is not checked: it may be a crime without a fine)",
             legal=True,
         )
     ]

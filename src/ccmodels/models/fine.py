@@ -5,7 +5,8 @@ Unit: offenders whose sentence the law requires to carry a fine
 not exempted from punishment) and who were fined. The tiers of the contract's articles either
 forbid a fine (285-1, 286) or require one, so the law leaves no choice of whether to fine and the
 model has no any-fine part (domain reference A2); an offender whom the law requires to be fined
-but who has no fine is a legal anomaly (``ccmodels check-data`` lists them) and is left out.
+but who has no fine is a legal anomaly (``ccmodels check-data`` lists them) and is left out;
+so are unfined offenders under ``"other"``, which in real data may be a crime without a fine.
 
 The log amount is censored below at the statutory minimum (1,000 yuan; 500 for juveniles): a
 fine at the minimum reads "at most this", as a court whose assessment is lower imposes the
@@ -81,7 +82,8 @@ class FineModel(Model):
     def select(self, data: pd.DataFrame) -> pd.DataFrame:
         need = required(data)
         fined = data["fine_yuan"].to_numpy(float) > 0
-        missing = int(np.count_nonzero(need & ~fined))
+        known = law.fine_rule_known(data["article"].astype(str).to_numpy())
+        missing = int(np.count_nonzero(need & ~fined & known))
         if missing:
             warnings.warn(
                 f"{missing} offender(s) whom the law requires to be fined have no fine (legal "
