@@ -203,3 +203,28 @@ def test_expected_warnings_silence_only_the_named_ones():
         )
         warnings.warn("something else", RuntimeWarning, stacklevel=1)
     assert [type(w.message) for w in rec] == [RuntimeWarning]
+
+
+@pytest.mark.parametrize(
+    ("model", "effects", "match"),
+    [
+        ("sentence", {"likelihood": "cauchy"}, r"'likelihood'.*'cauchy'.*normal, student_t"),
+        ("group_size", {"family": "poisson"}, r"'family' must be one of .*'poisson'"),
+        ("value_chain", {"walk_correlation": "yes"}, r"'walk_correlation'.*true or false"),
+        ("case_volume", {"breaks": "2015-11-01"}, r"'breaks' must be a list"),
+        ("case_volume", {"breaks": [{"date": "2015-11-01", "shift": "jump"}]}, r"entry 0"),
+    ],
+)
+def test_bad_model_effects_are_refused_when_the_model_is_made(model, effects, match):
+    from ccmodels.models.registry import MODELS
+
+    with pytest.raises(ModelConfigError, match=match):
+        MODELS[model](effects=effects)
+
+
+def test_effects_set_sampler_defaults_under_the_users_own():
+    t = SentenceModel(effects={"likelihood": "student_t"})
+    assert (t.sampler["adaptation"], t.sampler["draws"]) == ("diag", 2000)
+    mine = SentenceModel(effects={"likelihood": "student_t"}, sampler={"draws": 300})
+    assert (mine.sampler["adaptation"], mine.sampler["draws"]) == ("diag", 300)
+    assert SentenceModel().sampler["adaptation"] == "low_rank"

@@ -71,16 +71,25 @@ class Model(Predictive, ABC):
         self.priors: dict[str, Prior] = merge_priors(self.default_priors(), priors, self.model_type)
         defaults = self.default_effects()
         check_keys(effects or {}, list(defaults), "effect", f"{self.model_type} model: ")
-        self.effects: dict[str, Any] = defaults | dict(effects or {})
+        self.effects: dict[str, Any] = self.check_effects(defaults | dict(effects or {}))
         check_keys(self.effects.get("traits", []), TRAITS, "trait")
         self.sampler: dict[str, Any] = merge_sampler(
-            DEFAULT_SAMPLER | self.sampler_defaults, sampler
+            DEFAULT_SAMPLER | self.sampler_defaults | self.effect_sampler_defaults(), sampler
         )
         self.model: pm.Model | None = None
         self.design: Design | None = None
         self.idata: xr.DataTree | None = None
 
     # ------------------------------------------------------------------ configuration
+    def check_effects(self, effects: dict[str, Any]) -> dict[str, Any]:
+        """Check and normalise the model's own effects (hook: raise ModelConfigError naming
+        the effect and its allowed values); by default the effects as given."""
+        return effects
+
+    def effect_sampler_defaults(self) -> dict[str, Any]:
+        """Sampler settings that the model's effects call for (hook), under the user's own."""
+        return {}
+
     @classmethod
     @abstractmethod
     def default_priors(cls) -> dict[str, Prior]:

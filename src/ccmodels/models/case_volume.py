@@ -21,7 +21,6 @@ shift the drift; after them the data say nothing about it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -77,14 +76,8 @@ class CaseVolumeModel(Model):
             "breaks": [],
         }
 
-    def __init__(
-        self,
-        priors: Mapping[str, Any] | None = None,
-        effects: Mapping[str, Any] | None = None,
-        sampler: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(priors, effects, sampler)
-        self.effects["breaks"] = _breaks(self.effects.get("breaks"))
+    def check_effects(self, effects: dict[str, Any]) -> dict[str, Any]:
+        return effects | {"breaks": _breaks(effects.get("breaks"))}
 
     def options(self) -> list[str]:
         return super().options() + (["breaks"] if self.effects["breaks"] else [])

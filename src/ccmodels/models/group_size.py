@@ -85,13 +85,13 @@ class GroupSizeModel(Model):
             "chain_centered": False,
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.effects["family"] not in FAMILIES:
+    def check_effects(self, effects: dict[str, Any]) -> dict[str, Any]:
+        if effects["family"] not in FAMILIES:
             raise ModelConfigError(
                 f"group_size model: effect 'family' must be one of {', '.join(FAMILIES)}, "
-                f"got {self.effects['family']!r}"
+                f"got {effects['family']!r}"
             )
+        return effects
 
     @property
     def family(self) -> str:

@@ -101,26 +101,20 @@ class SentenceModel(Model):
     def default_effects(cls) -> dict[str, Any]:
         return super().default_effects() | {"likelihood": "normal"}
 
-    def __init__(
-        self,
-        priors: Mapping[str, Any] | None = None,
-        effects: Mapping[str, Any] | None = None,
-        sampler: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(priors, effects, sampler)
-        if self.effects["likelihood"] not in LIKELIHOODS:
+    def check_effects(self, effects: dict[str, Any]) -> dict[str, Any]:
+        if effects["likelihood"] not in LIKELIHOODS:
             raise ModelConfigError(
                 f"effect 'likelihood' of the sentence model: unknown value "
-                f"{self.effects['likelihood']!r}; allowed: {', '.join(LIKELIHOODS)}"
+                f"{effects['likelihood']!r}; allowed: {', '.join(LIKELIHOODS)}"
             )
-        if self.student_t:
-            # One latent effect per case: nutpie's low-rank adaptation costs grow steeply
-            # with the dimension (40x slower at ~400 cases here); the diagonal one does not.
-            # sigma_case then mixes slowly (bulk ESS about 0.07 per draw at 5,000 offenders):
-            # 2,000 draws per chain keep its R-hat below 1.01.
-            for key, value in (("adaptation", "diag"), ("draws", 2000)):
-                if key not in (sampler or {}):
-                    self.sampler[key] = value
+        return effects
+
+    def effect_sampler_defaults(self) -> dict[str, Any]:
+        # One latent effect per case: nutpie's low-rank adaptation costs grow steeply with the
+        # dimension (40x slower at ~400 cases here); the diagonal one does not. sigma_case
+        # then mixes slowly (bulk ESS about 0.07 per draw at 5,000 offenders): 2,000 draws per
+        # chain keep its R-hat below 1.01.
+        return {"adaptation": "diag", "draws": 2000} if self.student_t else {}
 
     def _check_sampler(self, s: Mapping[str, Any]) -> None:
         d = self._fitted_design()

@@ -60,13 +60,16 @@ class ValueChainModel(Model):
     def options(self) -> list[str]:
         return super().options() + (["walk_correlation"] if self._correlated() else [])
 
-    def _correlated(self) -> bool:
-        value = self.effects.get("walk_correlation")
+    def check_effects(self, effects: dict[str, Any]) -> dict[str, Any]:
+        value = effects.get("walk_correlation")
         if not isinstance(value, bool):
             raise ModelConfigError(
                 f"effect 'walk_correlation' must be true or false, got {value!r}"
             )
-        return value
+        return effects
+
+    def _correlated(self) -> bool:
+        return bool(self.effects["walk_correlation"])
 
     def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
         if not self._correlated() or "year" not in coords:
