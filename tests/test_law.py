@@ -93,6 +93,14 @@ def test_fine_rule_of_a_sentence(article, sentence_type, term, tier, rule, requi
     assert law.fine_required([article], [sentence_type], [term]).tolist() == [required]
 
 
+def test_fine_rules_broadcast_a_scalar_article():
+    assert law.fine_required("287-2", ["fixed_term", "exempt"], [10.0, 0.0]).tolist() == [
+        True,
+        False,
+    ]
+    assert law.tier_index("285-2", "fixed_term", [12.0, 60.0]).tolist() == [0, 1]
+
+
 def test_only_the_cyber_articles_fix_their_fine_rule():
     assert law.fine_rule_known(list(law.ARTICLES)).tolist() == [a != "other" for a in law.ARTICLES]
 

@@ -318,9 +318,11 @@ def tier_index(
     in the lowest tier. Mitigated sentences below a tier's floor cannot be told apart from
     the tier below; the fine rules of the cyber articles do not differ between such tiers.
     """
-    codes = article_codes(article)
-    st = np.broadcast_to(np.asarray(sentence_type, dtype=object), codes.shape)
-    term = np.broadcast_to(np.asarray(term_months, dtype=float), codes.shape)
+    codes, st, term = np.broadcast_arrays(
+        article_codes(article),
+        np.asarray(sentence_type, dtype=object),
+        np.asarray(term_months, dtype=float),
+    )
     depth = max(len(law.rules[a].tiers) for a in ARTICLES)
     floors = np.full((len(ARTICLES), depth), np.inf)
     for i, a in enumerate(ARTICLES):
@@ -340,8 +342,8 @@ def fine_rule(
 
     Exemption from punishment (免予刑事处罚, art. 37) imposes no penalty, so no fine.
     """
-    codes = article_codes(article)
-    tier = tier_index(codes, sentence_type, term_months, law)
+    codes, st = np.broadcast_arrays(article_codes(article), np.asarray(sentence_type, dtype=object))
+    tier = tier_index(codes, st, term_months, law)
     depth = max(len(law.rules[a].tiers) for a in ARTICLES)
     rules = np.full((len(ARTICLES), depth), "none", dtype=object)
     for i, a in enumerate(ARTICLES):
@@ -349,7 +351,6 @@ def fine_rule(
         for k in range(depth):
             rules[i, k] = tiers[min(k, len(tiers) - 1)].fine
     out = rules[codes, tier]
-    st = np.broadcast_to(np.asarray(sentence_type, dtype=object), codes.shape)
     return np.where(st == "exempt", "none", out).astype(object)
 
 

@@ -415,7 +415,7 @@ def extend(
 
 # --------------------------------------------------------------------------- truth
 def field_value(obj: Any, path: str) -> Any:
-    """The value at a dotted path of a Scenario (``"fine.any.intercept"``)."""
+    """The value at a dotted path of a Scenario (``"fine.amount.intercept"``)."""
     for part in path.split("."):
         obj = getattr(obj, part)
     return obj

@@ -282,3 +282,28 @@ def test_a_missing_required_fine_is_a_kept_anomaly_unless_strict(table):
         0.0,
     ]
     assert validate(d, strict=True).anomalies == []
+
+
+def test_a_dropped_row_is_not_also_a_kept_anomaly(table):
+    d = table.copy()
+    i = _required_fine_row(d)
+    cyber_probation = d["probation"].to_numpy() & (d["article"] != "other").to_numpy()
+    j = int(np.flatnonzero(cyber_probation & law_fine_required(d) & (np.arange(len(d)) != i))[0])
+    d.loc[[i, j], "fine_yuan"] = 0.0
+    d.loc[j, "recidivist"] = True  # a legal impossibility too: dropped
+    need = law_fine_required(d)
+    assert need[i] and need[j] and str(d.loc[j, "article"]) != "other"
+    rep = validate(d, on_illegal="drop")
+    assert rep.dropped.index.tolist() == [j]
+    assert [a.rows for a in rep.anomalies] == [(i,)]
+    assert len(rep.anomalies[0].values) == 1
+
+
+def law_fine_required(d: pd.DataFrame) -> np.ndarray:
+    from ccmodels import law
+
+    return law.fine_required(
+        d["article"].astype(str).to_numpy(),
+        d["sentence_type"].astype(str).to_numpy(),
+        d["term_months"].to_numpy(float),
+    )

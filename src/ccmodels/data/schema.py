@@ -11,7 +11,7 @@ and reported.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -298,10 +298,22 @@ def validate(
             for r in p.rows:
                 reasons[r].append(f"{p.column}: {p.message}")
         dropped["reason"] = ["; ".join(reasons[int(i)]) for i in np.flatnonzero(drop)]
+        anomalies = _without_rows(anomalies, drop)
         out = out[~drop].reset_index(drop=True)
         if len(out) == 0:
             raise DataValidationError([Problem("*", "every row is legally impossible")], source)
     return ValidationReport(out, dropped, legal, anomalies)
+
+
+def _without_rows(problems: list[Problem], drop: np.ndarray) -> list[Problem]:
+    """The problems restricted to rows that are kept (a dropped row is not also an anomaly)."""
+    out = []
+    for p in problems:
+        keep = [k for k, r in enumerate(p.rows) if not drop[r]]
+        if keep:
+            values = tuple(p.values[k] for k in keep) if p.values else ()
+            out.append(replace(p, rows=tuple(p.rows[k] for k in keep), values=values))
+    return out
 
 
 def _anomalies(d: pd.DataFrame, cfg: law.LawConfig) -> list[Problem]:

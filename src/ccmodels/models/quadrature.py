@@ -174,7 +174,7 @@ class Placement(Op):
     __props__ = ()
 
     def make_node(self, *inputs: Any) -> Apply:
-        mean, var, a, c = (pt.as_tensor_variable(x, dtype="float64") for x in inputs[:4])
+        mean, var, a, c = (pt.cast(pt.as_tensor_variable(x), "float64") for x in inputs[:4])
         pos = pt.as_tensor_variable(inputs[4]).astype("int64")
         return Apply(self, [mean, var, a, c, pos], [pt.dvector(), pt.dvector(), pt.dvector()])
 

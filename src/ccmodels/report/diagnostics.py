@@ -223,7 +223,7 @@ def pointwise_log_likelihood(dt: xr.DataTree) -> xr.DataArray:
     """The pointwise log-likelihood as one (chain, draw, obs) array.
 
     A single variable is used as it is. Several variables (parts of a multi-part likelihood,
-    e.g. the fine model's hurdle) whose observations are indexed by fitted row are summed per
+    e.g. a hurdle) whose observations are indexed by fitted row are summed per
     row, so that LOO leaves out one offender with all of their outcomes.
     """
     ds = dt["log_likelihood"].to_dataset()

@@ -60,7 +60,7 @@ class OutcomeSpec:
     trends: TrendFn
     checks: CheckFn
     prior_names: Mapping[str, str] = field(default_factory=dict)  # over methods.PRIOR_NAMES
-    predictor: str = "The linear predictor"  # "Each part's linear predictor" for a hurdle
+    predictor: str = "The linear predictor"  # e.g. "Each part's linear predictor"
     #: the likelihood sentence for a fit's config, where it depends on the options fitted
     likelihood_for: Callable[[Mapping[str, Any]], str] | None = None
     unit: str = "offenders"  # what a fitted row is: "offenders", "cases", "years"

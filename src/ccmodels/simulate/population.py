@@ -370,6 +370,7 @@ def simulate(
 
     # --- fine: wherever the law requires one (并处 / 并处或者单处), unless exempt -----------
     f = sc.fine
+    rng["fine"].random(n_off)  # retired any-fine uniforms: drawn so the amounts keep their stream
     z_f = rng["fine"].normal(0.0, 1.0, n_off)
     fined = law.fine_required(art_idx, sentence_type, term)
     eta_amt = _predictor(truth, "fine_amount", rows_x, art_idx)
