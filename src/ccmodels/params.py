@@ -150,15 +150,29 @@ MODELS: dict[str, ModelParams] = {
         ),
         {"student_t": (Param("term_nu", (), "sentence.nu"),)},
     ),
+    "disposition": ModelParams(
+        "disposition",
+        (
+            LinearSpec("disp_exempt", "disposition.exempt"),
+            LinearSpec("disp_fine_only", "disposition.fine_only"),
+        ),
+        (Param("disp_sigma_case", (), "disposition.sigma_case"),),
+    ),
     "probation": ModelParams(
         "probation",
         (LinearSpec("prob", "probation"),),
-        (Param("prob_log_term", (), "probation.log_term"),),
+        (
+            Param("prob_log_term", (), "probation.log_term"),
+            Param("prob_sigma_case", (), "probation.sigma_case"),
+        ),
     ),
     "fine": ModelParams(
         "fine",
         (LinearSpec("fine_amount", "fine.amount", "fine"),),
-        (Param("fine_amount_sigma", (), "fine.sigma"),),
+        (
+            Param("fine_amount_sigma", (), "fine.sigma"),
+            Param("fine_amount_sigma_case", (), "fine.sigma_case"),
+        ),
     ),
     "group_size": ModelParams(
         "group_size",
@@ -189,7 +203,7 @@ MODELS: dict[str, ModelParams] = {
 #: the models of the growth of cases (volume, group size, value-chain composition)
 GROWTH_MODELS = ("group_size", "case_volume", "value_chain")
 #: the models of the sentences (offender level)
-OUTCOME_MODELS = ("sentence", "probation", "fine")
+OUTCOME_MODELS = ("disposition", "sentence", "probation", "fine")
 
 
 def register(spec: ModelParams) -> ModelParams:

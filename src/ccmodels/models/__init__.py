@@ -1,4 +1,5 @@
-"""Bayesian hierarchical models of sentencing outcomes (prison term, probation, fines) and
+"""Bayesian hierarchical models of sentencing outcomes (disposition, prison term, probation,
+fines) and
 of growth (defendants per case, cases per year, value-chain composition).
 
 Each model: ``fit(data)`` returns an ``xarray.DataTree``; ``save``/``load`` NetCDF;
@@ -17,6 +18,7 @@ from typing import Any
 __all__ = [
     "MODELS",
     "CaseVolumeModel",
+    "DispositionModel",
     "FineModel",
     "FitFileError",
     "GroupSizeModel",
@@ -35,6 +37,7 @@ _WHERE = {
     "from_spec": "registry",
     "load_fit": "registry",
     "read_spec": "registry",
+    "DispositionModel": "disposition",
     "FineModel": "fine",
     "GroupSizeModel": "group_size",
     "CaseVolumeModel": "case_volume",

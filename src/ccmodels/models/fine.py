@@ -15,8 +15,14 @@ minimum. Recorded amounts are taken as exact: courts round fines to round sums (
 round sum, a symmetric error that the residual scale ``fine_amount_sigma`` absorbs (the report's
 predictive check of the amount distribution shows whether it does).
 
-Parameters are prefixed ``fine_amount_`` (year walk, chain, article and trait effects) and
-``fine_amount_sigma``.
+Co-defendants share a case effect ``u ~ Normal(0, fine_amount_sigma_case)`` on the log
+amount, integrated out in closed form as in the sentence model (within a case the uncensored log
+amounts are jointly normal with compound-symmetric covariance; cases with an amount at the
+minimum add a one-dimensional integral done by adaptive quadrature), so the fit samples no
+latent intercepts; the LOO unit is the case. Predicted means average over a fresh case effect.
+
+Parameters are prefixed ``fine_amount_`` (year walk, chain, article and trait effects),
+``fine_amount_sigma`` and ``fine_amount_sigma_case``.
 """
 
 from __future__ import annotations
@@ -27,14 +33,16 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 from scipy.special import ndtr
 
 from ccmodels import law
-from ccmodels.models import blocks
+from ccmodels.models import blocks, case_effect
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design
+from ccmodels.models.sentence import case_log_likelihood, case_loglik, fast_loglik
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["FineModel", "censored_below_lognormal_mean", "required"]
@@ -68,7 +76,10 @@ class FineModel(Model):
     def default_priors(cls) -> dict[str, Prior]:
         return blocks.linear_priors(
             Prior("Normal", mu=9.0, sigma=2.0), sigma_year=0.5, drift=0.5
-        ) | {"sigma": Prior("HalfNormal", sigma=1.5)}
+        ) | {
+            "sigma": Prior("HalfNormal", sigma=1.5),
+            "sigma_case": Prior("HalfNormal", sigma=0.5),
+        }
 
     @classmethod
     def default_effects(cls) -> dict[str, Any]:
@@ -95,29 +106,46 @@ class FineModel(Model):
         return data[need & fined].reset_index(drop=True)
 
     def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
-        return {"floor": law.fine_minimum(rows["juvenile"].to_numpy(bool))}
+        floor = law.fine_minimum(rows["juvenile"].to_numpy(bool))
+        fine = rows["fine_yuan"].to_numpy(float)
+        # A fine at the statutory minimum is censored ("at most this"); rows without a fine
+        # (new offenders to predict for) are treated alike, and never enter a likelihood.
+        y = np.log(np.maximum(fine, floor))
+        cens = np.where(y <= np.log(floor) + 1e-9, -1, 0)
+        case = case_effect.case_design(rows)["case_all"]
+        ids = rows["case_id"].astype(str).unique() if "case_id" in rows else np.arange(len(rows))
+        ncoef = 1 + sum(len(coords.get(k, [])) for k in ("year", "value_chain", "article", "trait"))
+        return {
+            "floor": floor,
+            "y": y,
+            "cens": cens,
+            "log_lo": np.log(floor),
+            "log_hi": np.full(len(rows), np.inf),
+            "case": case,
+            "_coords": {"case": [str(i) for i in ids], "coef": list(range(ncoef))},
+        }
 
     def _add_likelihood(self, d: Design) -> None:
-        eta = self.predictor("fine_amount", d)
+        beta, x = self.coefficients("fine_amount", d)
         sigma = self.priors["sigma"].create_variable("fine_amount_sigma")
-        y = np.log(d.rows["fine_yuan"].to_numpy(float))
-        lower = np.log(d.extra["floor"])
-        # A fine at the statutory minimum is censored ("at most this"); pm.Censored needs
-        # observations exactly at the bound.
-        y = np.where(y <= lower + 1e-9, lower, y)
-        pm.Censored(
-            "fine_amount_obs",
-            pm.Normal.dist(eta, sigma),
-            lower=lower,
-            upper=None,
-            observed=y,
-            dims="row",
-        )
+        tau = self.priors["sigma_case"].create_variable("fine_amount_sigma_case")
+        pm.Potential("fine_amount_loglik", fast_loglik(beta, x, sigma, tau, d.extra))
+        # per-case log-likelihood for LOO (evaluated after sampling only)
+        xd = pm.Data("fine_amount_X", x, dims=("row", "coef"))
+        self._ll_tensor = case_loglik(pt.dot(xd, beta), sigma, tau, d.extra)
+
+    def compute_log_likelihood(self) -> xr.DataTree:
+        """Per-case log-likelihood (the case effect integrated out), group ``log_likelihood``."""
+        idata = self._require_fit()
+        if "log_likelihood" in idata.children:
+            return idata
+        return case_log_likelihood(self, "fine_amount_obs")
 
     # ------------------------------------------------------------------ predictions
     def _mean(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
         mu = self.eta("fine_amount", params, d, rng)
-        s = np.asarray(params["fine_amount_sigma"])[:, None]
+        s2 = np.asarray(params["fine_amount_sigma"]) ** 2
+        s = np.sqrt(s2 + np.asarray(params["fine_amount_sigma_case"]) ** 2)[:, None]
         return censored_below_lognormal_mean(mu, s, d.extra["floor"][None, :])
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
@@ -140,6 +168,9 @@ class FineModel(Model):
     ) -> dict[str, np.ndarray]:
         mu = self.eta("fine_amount", params, d, rng)
         s = np.asarray(params["fine_amount_sigma"])[:, None]
+        case = d.extra["case"]
+        u = rng.normal(0.0, 1.0, (mu.shape[0], int(case.max()) + 1 if len(case) else 0))
+        mu = mu + (u * np.asarray(params["fine_amount_sigma_case"])[:, None])[:, case]
         amount = np.maximum(np.exp(mu + s * rng.normal(0, 1, mu.shape)), d.extra["floor"][None])
         return {"fine_yuan": amount}
 

@@ -4,10 +4,13 @@ Unit: offenders sentenced to detention or to a fixed term of at most 36 months w
 recidivists (arts. 72, 74; ``law.probation_eligible``). Ineligible offenders carry no
 information about the court's discretion and are left out; predictions for them are 0.
 
-``logit P(probation) = eta + b * log(term / 12 months)``, with eta the shared linear predictor
-(year walk, value chains, article, traits except recidivism, which is constant in the unit).
-There is no case effect by default: most cases have one defendant, and a binary outcome of a
-single defendant cannot separate a case effect from the offender's own draw.
+``logit P(probation) = eta + b * log(term / 12 months) + u_case``, with eta the shared linear
+predictor (year walk, value chains, article, traits except recidivism, which is constant in the
+unit) and ``u_case ~ Normal(0, prob_sigma_case)`` shared by the eligible co-defendants of a case
+(:mod:`ccmodels.models.case_effect`: integrated out for lone offenders, sampled non-centred for
+the others). Only cases with several eligible offenders inform ``prob_sigma_case``; its prior
+(``HalfNormal(0.5)`` on the logit scale) speaks where they are few. Predicted probabilities
+for new offenders average over a fresh case effect.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 from scipy.special import expit
@@ -25,7 +29,7 @@ from scipy.special import expit
 from ccmodels import law
 from ccmodels import params as P
 from ccmodels.data.schema import TRAITS
-from ccmodels.models import blocks
+from ccmodels.models import blocks, case_effect
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design
 from ccmodels.models.summaries import group_summary, interval
@@ -56,6 +60,7 @@ class ProbationModel(Model):
             Prior("Normal", mu=0.0, sigma=1.5), sigma_year=0.3, drift=0.3
         ) | {
             "log_term": Prior("Normal", mu=0.0, sigma=1.0),
+            "sigma_case": Prior("HalfNormal", sigma=0.5),
         }
 
     #: recidivists are never eligible (art. 74), so the trait cannot vary among the rows
@@ -84,41 +89,66 @@ class ProbationModel(Model):
             rows["sentence_type"].astype(str).to_numpy(), term, rows["recidivist"].to_numpy(bool)
         )
         x = np.log(np.where(term > 0, term, REF_TERM) / REF_TERM)
-        return {"log_term": x, "eligible": elig}
+        return {"log_term": x, "eligible": elig} | case_effect.case_design(rows)
 
     def _add_likelihood(self, d: Design) -> None:
         eta = self.predictor(self.prefix, d)
         b = self.priors["log_term"].create_variable("prob_log_term")
+        tau = self.priors["sigma_case"].create_variable("prob_sigma_case")
         x = pm.Data("prob_log_term_x", d.extra["log_term"], dims="row")
-        pm.Bernoulli(
+        logit = eta + b * x + case_effect.case_shift(self.prefix, tau, d.extra)
+        alone = d.extra["alone"]
+
+        def logp(value: Any, logit: Any, tau: Any) -> Any:
+            sign = 2.0 * value - 1.0
+
+            def at(shift: Any) -> Any:  # P(observed outcome)
+                return pt.sigmoid(sign[:, None] * (logit[:, None] + shift))
+
+            return case_effect.integrated_logp(at, tau, alone)
+
+        pm.CustomDist(
             "probation_obs",
-            logit_p=eta + b * x,
+            logit,
+            tau,
+            logp=logp,
             observed=d.rows["probation"].to_numpy(int),
             dims="row",
         )
 
     # ------------------------------------------------------------------ predictions
-    def _prob(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
+    def _logit(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
         eta = self.eta(self.prefix, params, d, rng)
-        p = expit(eta + np.asarray(params["prob_log_term"])[:, None] * d.extra["log_term"][None])
+        return eta + np.asarray(params["prob_log_term"])[:, None] * d.extra["log_term"][None]
+
+    def _prob(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
+        """P(probation) averaged over a fresh case effect (0 where ineligible)."""
+        lp = self._logit(params, d, rng)
+        p = case_effect.marginal_mean(lambda u: expit(lp + u), params["prob_sigma_case"])
         return np.where(d.extra["eligible"][None, :], p, 0.0)
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
-        """P(probation) for new offenders (0 where the law forbids it), or replicated
-        outcomes with ``kind="predictive"``."""
+        """P(probation) for new offenders (0 where the law forbids it), averaged over a fresh
+        case effect, or replicated outcomes with ``kind="predictive"`` (co-defendants, rows
+        with the same ``case_id``, share one fresh case effect)."""
         d = self.new_design(new_data)
         rng = np.random.default_rng(seed)
-        p = self._prob(self.draws(), d, rng)
         if kind == "predictive":
-            p = (rng.random(p.shape) < p).astype(float)
-        elif kind != "mean":
+            p = self.simulate_outcomes(self.draws(), d, rng)["probation"]
+        elif kind == "mean":
+            p = self._prob(self.draws(), d, rng)
+        else:
             raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
         return self._as_draws(p, "probation")
 
     def simulate_outcomes(
         self, params: Draws, d: Design, rng: np.random.Generator
     ) -> dict[str, np.ndarray]:
-        p = self._prob(params, d, rng)
+        lp = self._logit(params, d, rng)
+        case = d.extra["case_all"]
+        u = rng.normal(0.0, 1.0, (lp.shape[0], int(case.max()) + 1 if len(case) else 0))
+        p = expit(lp + (u * np.asarray(params["prob_sigma_case"])[:, None])[:, case])
+        p = np.where(d.extra["eligible"][None, :], p, 0.0)
         return {"probation": (rng.random(p.shape) < p).astype(float)}
 
     # ------------------------------------------------------------------ summaries

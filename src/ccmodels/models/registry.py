@@ -12,6 +12,7 @@ import xarray as xr
 from ccmodels.models.base import FitFileError, ModelConfigError, OutcomeModel
 from ccmodels.models.case_volume import CaseVolumeModel
 from ccmodels.models.config import check_keys
+from ccmodels.models.disposition import DispositionModel
 from ccmodels.models.fine import FineModel
 from ccmodels.models.group_size import GroupSizeModel
 from ccmodels.models.probation import ProbationModel
@@ -21,6 +22,7 @@ from ccmodels.models.value_chain import ValueChainModel
 __all__ = ["MODELS", "from_spec", "load_fit", "read_spec"]
 
 MODELS: dict[str, type[OutcomeModel]] = {
+    "disposition": DispositionModel,
     "sentence": SentenceModel,
     "probation": ProbationModel,
     "fine": FineModel,

@@ -183,31 +183,7 @@ class SentenceModel(Model):
         if self.student_t:
             idata["log_likelihood"] = xr.DataTree(self._student_t_pointwise())
             return idata
-        # a model of its own, so that the per-case tensor belongs to it (not to whichever
-        # model was built last on this object)
-        model, _ = self._build(fitted_rows(idata))
-        ll_tensor = self._ll_tensor
-        rvs = list(model.free_RVs)
-        inputs = [rv.type(name=rv.name) for rv in rvs]
-        out_t = graph_replace(ll_tensor, dict(zip(rvs, inputs, strict=True)), strict=False)
-        fn = pytensor.function(inputs, out_t, on_unused_input="ignore")
-        post = idata["posterior"].to_dataset()
-        n_c, n_d = post.sizes["chain"], post.sizes["draw"]
-        vals = [post[rv.name].values for rv in rvs]
-        out = np.empty((n_c, n_d, len(model.coords["case"])))
-        for c in range(n_c):
-            for k in range(n_d):
-                out[c, k] = fn(*(v[c, k] for v in vals))
-        ll = xr.Dataset(
-            {"term_obs": (("chain", "draw", "case"), out)},
-            coords={
-                "chain": post["chain"],
-                "draw": post["draw"],
-                "case": list(model.coords["case"]),
-            },
-        )
-        idata["log_likelihood"] = xr.DataTree(ll)
-        return idata
+        return case_log_likelihood(self, "term_obs")
 
     compute_log_likelihood = log_likelihood  # type: ignore[assignment]
 
@@ -331,6 +307,34 @@ class SentenceModel(Model):
         p = params if params is not None else self.draws()
         e = self._mean(p, d, np.random.default_rng(0))
         return group_summary(e, d.rows, d.rows["term_months"].to_numpy(float), by, hdi)
+
+
+def case_log_likelihood(model_obj: Any, name: str) -> xr.DataTree:
+    """Add the per-case log-likelihood of a model whose case effect is integrated out (its
+    ``_ll_tensor``, set when the graph is built) to its fit as group ``log_likelihood``,
+    variable ``name`` over dim ``case``."""
+    idata = model_obj._require_fit()
+    # a model of its own, so that the per-case tensor belongs to it (not to whichever
+    # model was built last on this object)
+    model, _ = model_obj._build(fitted_rows(idata))
+    ll_tensor = model_obj._ll_tensor
+    rvs = list(model.free_RVs)
+    inputs = [rv.type(name=rv.name) for rv in rvs]
+    out_t = graph_replace(ll_tensor, dict(zip(rvs, inputs, strict=True)), strict=False)
+    fn = pytensor.function(inputs, out_t, on_unused_input="ignore")
+    post = idata["posterior"].to_dataset()
+    n_c, n_d = post.sizes["chain"], post.sizes["draw"]
+    vals = [post[rv.name].values for rv in rvs]
+    out = np.empty((n_c, n_d, len(model.coords["case"])))
+    for c in range(n_c):
+        for k in range(n_d):
+            out[c, k] = fn(*(v[c, k] for v in vals))
+    ll = xr.Dataset(
+        {name: (("chain", "draw", "case"), out)},
+        coords={"chain": post["chain"], "draw": post["draw"], "case": list(model.coords["case"])},
+    )
+    idata["log_likelihood"] = xr.DataTree(ll)
+    return idata
 
 
 def fast_loglik(

@@ -37,6 +37,16 @@ def _is_mapping(annotation: Any) -> bool:
 
 #: scenario keys that were removed, with the reason
 RETIRED = {
+    "sentence.exempt_prob": (
+        "the disposition is a multinomial logit shared with the disposition model: give "
+        "[disposition.exempt] an intercept (logit against a custodial sentence; -4.55 is "
+        "about 1%) instead"
+    ),
+    "sentence.fine_only_prob": (
+        "the disposition is a multinomial logit shared with the disposition model: give "
+        "[disposition.fine_only] an intercept (logit against a custodial sentence; -2.94 is "
+        "about 5%) instead"
+    ),
     "fine.any": (
         "the law requires a fine wherever the article has one (并处 / 并处或者单处, domain "
         "reference A2) unless the offender is exempt, so whether to fine is not a chance "

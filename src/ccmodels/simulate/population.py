@@ -17,15 +17,17 @@ Generative structure (per year t, case c, offender i):
 - the linear predictors (term, probation, fine parts) are :func:`ccmodels.params.linear`
   evaluated on the truth (:func:`ccmodels.params.truth`): the population is generated from the
   truth it reports. Year effects the scenario leaves to its walk are drawn from their own stream;
-- sentence type: exempt, fine only (where the article allows it) or custodial;
+- disposition: exempt, fine only (where the article allows it) or custodial, a multinomial
+  logit against custodial (the disposition model's predictors ``disp_exempt`` and
+  ``disp_fine_only``) with a case effect shared by co-defendants on both logits;
 - log term = linear predictor + case effect + Normal noise (Student-t when ``nu`` is set);
   the term is censored at the statutory bounds (1 month; the article maximum). Terms under
   6 months are detention;
 - probation: Bernoulli-logit among the offenders law.py says are eligible, with
-  ``log(term / 12)`` as covariate; period uniform within the art. 73 range;
+  ``log(term / 12)`` as covariate and a case effect shared by co-defendants; period uniform within the art. 73 range;
 - fine: imposed wherever the law requires one (:func:`ccmodels.law.fine_required`: the tier's
-  rule is 并处 or 并处或者单处, not exempt), log amount Normal, censored below at the statutory
-  minimum.
+  rule is 并处 or 并处或者单处, not exempt), log amount Normal with a case effect, censored
+  below at the statutory minimum.
 """
 
 from __future__ import annotations
@@ -43,7 +45,15 @@ from ccmodels import __version__, fields, law, params
 from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
 from ccmodels.simulate.scenario import Scenario
 
-__all__ = ["COMPONENTS", "Population", "PopulationTooLarge", "negbin", "simulate", "ztnb"]
+__all__ = [
+    "COMPONENTS",
+    "Population",
+    "PopulationTooLarge",
+    "disposition_probabilities",
+    "negbin",
+    "simulate",
+    "ztnb",
+]
 
 #: Components with their own random stream, in spawn order (append only: never reorder).
 COMPONENTS: tuple[str, ...] = (
@@ -60,6 +70,9 @@ COMPONENTS: tuple[str, ...] = (
     "probation",
     "fine",
     "year_walk",
+    "disposition_case",
+    "probation_case",
+    "fine_case",
 )
 REF_TERM_MONTHS = 12.0  # probation covariate is log(term / 12 months)
 
@@ -121,6 +134,15 @@ def _predictor(
     return eta
 
 
+def disposition_probabilities(
+    lp_exempt: np.ndarray, lp_fine_only: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(exempt) and P(fine only) of the multinomial logit against a custodial sentence
+    (``lp_fine_only = -inf`` where the article forbids a fine alone)."""
+    log_den = np.logaddexp(0.0, np.logaddexp(lp_exempt, lp_fine_only))
+    return np.exp(lp_exempt - log_den), np.exp(lp_fine_only - log_den)
+
+
 def ztnb(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Zero-truncated NB (mean ``mean``, shape ``alpha`` before truncation), by inversion of
     its CDF above ``P(0)``: exact, and no rejection loop however likely 0 is."""
@@ -137,7 +159,16 @@ def ztnb(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.nd
 #: predictors whose year walk the simulator draws from the ``year_walk`` stream, one row each
 #: (append only: the rows of the outcome predictors keep their draws; ``None`` is a retired
 #: row, the any-fine logit, still drawn so that the rows after it keep theirs)
-_WALKED = ("sentence", "probation", None, "fine.amount", "group_size.mu", "group_size.alpha")
+_WALKED = (
+    "sentence",
+    "probation",
+    None,
+    "fine.amount",
+    "group_size.mu",
+    "group_size.alpha",
+    "disposition.exempt",
+    "disposition.fine_only",
+)
 
 
 class PopulationTooLarge(ValueError):
@@ -330,15 +361,23 @@ def simulate(
 
     rows_x = params.LinearData(n_off, year_idx, chains_o, art_idx, trait_mat)
 
-    # --- sentence type ------------------------------------------------------------------------
-    s = sc.sentence
+    # --- disposition: exempt, fine only (where allowed) or custodial ----------------------
+    # (multinomial logit against custodial, with a case effect on both logits)
     u_st = rng["sentence_type"].random((n_off, 2))
-    fine_only_ok = law.fine_only_allowed(art_idx)
-    exempt = u_st[:, 0] < s.exempt_prob
-    fine_only = ~exempt & fine_only_ok & (u_st[:, 1] < s.fine_only_prob)
+    u_disp = rng["disposition_case"].normal(0.0, 1.0, n_cases) * sc.disposition.sigma_case
+    lp_ex = _predictor(truth, "disp_exempt", rows_x, art_idx) + u_disp[case_of]
+    lp_fo = np.where(
+        law.fine_only_allowed(art_idx),
+        _predictor(truth, "disp_fine_only", rows_x, art_idx) + u_disp[case_of],
+        -np.inf,
+    )
+    p_ex, p_fo = disposition_probabilities(lp_ex, lp_fo)
+    exempt = u_st[:, 0] < p_ex
+    fine_only = ~exempt & (u_st[:, 0] < p_ex + p_fo)
     custodial = ~exempt & ~fine_only
 
     # --- prison term (log-normal, censored at the statutory bounds) ---------------------------
+    s = sc.sentence
     u_case = rng["case_effect"].normal(0.0, 1.0, n_cases) * s.sigma_case
     eta_term = _predictor(truth, "term", rows_x, art_idx)
     noise = (
@@ -363,7 +402,9 @@ def simulate(
     u_pr = rng["probation"].random((n_off, 2))
     eligible = law.probation_eligible(sentence_type, term, traits["recidivist"])
     log_term_c = np.log(np.where(term > 0, term, REF_TERM_MONTHS) / REF_TERM_MONTHS)
+    u_prob = rng["probation_case"].normal(0.0, 1.0, n_cases) * p.sigma_case
     eta_prob = _predictor(truth, "prob", rows_x, art_idx) + p.log_term * log_term_c
+    eta_prob = eta_prob + u_prob[case_of]
     probation = eligible & (u_pr[:, 0] < _expit(eta_prob))
     plo, phi = law.probation_period_bounds(sentence_type, term)
     period = np.where(probation, np.nan_to_num(plo + u_pr[:, 1] * (phi - plo)), 0.0)
@@ -375,7 +416,8 @@ def simulate(
     fined = law.fine_required(art_idx, sentence_type, term)
     eta_amt = _predictor(truth, "fine_amount", rows_x, art_idx)
     fmin = law.fine_minimum(traits["juvenile"])
-    amount = np.maximum(np.exp(eta_amt + f.sigma * z_f), fmin)
+    u_fine = rng["fine_case"].normal(0.0, 1.0, n_cases) * f.sigma_case
+    amount = np.maximum(np.exp(eta_amt + u_fine[case_of] + f.sigma * z_f), fmin)
     fine = np.where(fined, amount, 0.0)
 
     # --- tables -------------------------------------------------------------------------------

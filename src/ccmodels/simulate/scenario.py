@@ -38,7 +38,7 @@ from ccmodels.simulate.predictor import (
     _year_only,
 )
 
-__all__ = ["Predictor", "Scenario", "ScenarioError", "Target", "VolumeBreak"]
+__all__ = ["Disposition", "Predictor", "Scenario", "ScenarioError", "Target", "VolumeBreak"]
 
 
 class VolumeBreak(_Frozen):
@@ -279,14 +279,38 @@ class Sentence(Predictor):
     nu: float | None = Field(
         None, gt=0, description="Student-t degrees of freedom of the noise; unset: Normal noise"
     )
-    exempt_prob: float = Field(0.01, ge=0, le=1)
-    fine_only_prob: float = Field(0.05, ge=0, le=1, description="where the article allows it")
+
+
+def _exempt_default() -> Predictor:
+    return Predictor(intercept=-4.55)  # about 1% of the offenders
+
+
+def _fine_only_default() -> Predictor:
+    return Predictor(intercept=-2.94)  # about 5% where the article allows a fine alone
+
+
+class Disposition(_Frozen):
+    """The disposition of each convicted offender: exempted from punishment (免予刑事处罚,
+    art. 37), a fine only (单处罚金, where the article's lowest tier allows a fine alone) or a
+    custodial sentence (detention or a fixed term, which the term then tells apart).
+
+    A multinomial logit against the custodial sentence: ``log P(exempt) / P(custodial) =
+    exempt`` and ``log P(fine only) / P(custodial) = fine_only`` (a category the law forbids
+    has probability 0), plus a case effect ``Normal(0, sigma_case)`` shared by co-defendants
+    and added to both logits (a court's leniency towards the case).
+    """
+
+    exempt: Predictor = Field(default_factory=_exempt_default)
+    fine_only: Predictor = Field(default_factory=_fine_only_default)
+    sigma_case: float = Field(0.0, ge=0)
 
 
 class Probation(Predictor):
-    """Logit probability of probation among eligible offenders."""
+    """Logit probability of probation among eligible offenders, plus a case effect
+    ``Normal(0, sigma_case)`` shared by the eligible co-defendants."""
 
     log_term: float = Field(0.0, description="coefficient of log(term / 12 months)")
+    sigma_case: float = Field(0.0, ge=0)
 
 
 class Fine(_Frozen):
@@ -299,6 +323,7 @@ class Fine(_Frozen):
 
     amount: Predictor
     sigma: float = Field(gt=0)
+    sigma_case: float = Field(0.0, ge=0, description="case effect on the log amount")
 
 
 TargetKind = Literal[
@@ -398,6 +423,7 @@ class Scenario(_Frozen):
     group_size: GroupSize
     traits: Traits = Field(default_factory=Traits)
     sentence: Sentence
+    disposition: Disposition = Field(default_factory=Disposition)
     probation: Probation
     fine: Fine
     targets: Annotated[Mapping[str, Target], AfterValidator(_freeze), PlainSerializer(dict)] = (
@@ -418,6 +444,8 @@ class Scenario(_Frozen):
             ("sentence", self.sentence),
             ("probation", self.probation),
             ("fine.amount", self.fine.amount),
+            ("disposition.exempt", self.disposition.exempt),
+            ("disposition.fine_only", self.disposition.fine_only),
         ):
             if p.year_dev is not None and len(p.year_dev) != len(yrs):
                 raise ValueError(
