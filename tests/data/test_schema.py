@@ -269,7 +269,11 @@ def test_a_missing_required_fine_is_a_kept_anomaly_unless_strict(table):
     assert "fine the law requires" in rep.dropped["reason"].iloc[0]
     # "other" may be a crime without a fine: not an anomaly
     j = int(
-        np.flatnonzero((d["article"] == "other").to_numpy() & (d["fine_yuan"] > 0).to_numpy())[0]
+        np.flatnonzero(
+            (d["article"] == "other").to_numpy()
+            & (d["fine_yuan"] > 0).to_numpy()
+            & (d["sentence_type"] == "fixed_term").to_numpy()  # a fine-only sentence needs its fine
+        )[0]
     )
     e = d.copy()
     e.loc[j, "fine_yuan"] = 0.0

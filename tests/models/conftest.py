@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from ccmodels.models import DispositionModel, FineModel, ProbationModel, SentenceModel
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 
@@ -20,7 +20,7 @@ def population():
 def fitted(population):
     out = {}
     with expected_warnings():
-        for cls in (SentenceModel, ProbationModel, FineModel):
+        for cls in (SentenceModel, ProbationModel, FineModel, DispositionModel):
             m = cls()
             m.fit(population.offenders, seed=7, loo=True, **FAST)
             out[cls.model_type] = m

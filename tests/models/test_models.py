@@ -24,18 +24,21 @@ from ccmodels.models import (
     from_spec,
     load_fit,
 )
+from ccmodels.models.case_effect import gh_rule, integrated_logp
+from ccmodels.models.disposition import DispositionModel
+from ccmodels.models.pipeline import PipelineError, SentencingPipeline
 from ccmodels.models.sentence import case_loglik, censored_lognormal_mean
 
 FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
 
 ROOT = Path(__file__).resolve().parents[2]
-CLASSES = (SentenceModel, ProbationModel, FineModel)
+CLASSES = (SentenceModel, ProbationModel, FineModel, DispositionModel)
 
 
 @pytest.mark.parametrize(
     "make",
     [*CLASSES, lambda: SentenceModel(effects={"likelihood": "student_t"})],
-    ids=["sentence", "probation", "fine", "sentence-student_t"],
+    ids=["sentence", "probation", "fine", "disposition", "sentence-student_t"],
 )
 def test_gradient_is_finite(make, population):
     model = make().build(population.offenders)
@@ -45,7 +48,7 @@ def test_gradient_is_finite(make, population):
     assert np.isfinite(model.compile_logp()(ip))
 
 
-@pytest.mark.parametrize("kind", ["sentence", "probation", "fine"])
+@pytest.mark.parametrize("kind", ["sentence", "probation", "fine", "disposition"])
 def test_fit_returns_a_complete_datatree(fitted, kind):
     m = fitted[kind]
     dt = m.idata
@@ -69,7 +72,7 @@ def test_save_load_predict_roundtrip(fitted, population, tmp_path):
         m2 = load_fit(p)
         assert type(m2) is type(m)
         a, b = m.predict(new, seed=3), m2.predict(new, seed=3)
-        np.testing.assert_allclose(a.values, b.values)
+        xr.testing.assert_allclose(a, b)
 
 
 def test_load_refuses_other_model_and_version(fitted, tmp_path):
@@ -496,3 +499,142 @@ def test_student_t_fit_predicts_and_gives_pointwise_loglik(population):
     assert np.all((pred.values >= lo) & (pred.values <= hi))
     with pytest.raises(ModelConfigError, match="likelihood.*allowed: normal, student_t"):
         SentenceModel(effects={"likelihood": "cauchy"})
+
+
+def test_lone_offenders_case_effect_integral_matches_adaptive_quadrature():
+    """The Gauss-Hermite integral of a logit outcome over a lone offender's case effect, as
+    the graph computes it, against scipy's adaptive quadrature."""
+    import pytensor
+    import pytensor.tensor as pt
+    from scipy.integrate import quad
+    from scipy.special import expit
+
+    logit = np.linspace(-8, 8, 17)
+    y = (np.arange(17) % 2).astype(float)
+    lt, st_ = pt.dvector("lt"), pt.dscalar("s")
+    sign = 2 * y - 1
+    f = pytensor.function(
+        [lt, st_],
+        integrated_logp(
+            lambda sh: pt.sigmoid(sign[:, None] * (lt[:, None] + sh)), st_, np.ones(17, bool)
+        ),
+    )
+    for sigma, tol in ((0.5, 1e-12), (1.0, 1e-10), (1.5, 1e-7)):
+        exact = [
+            np.log(
+                quad(
+                    lambda z, lv=lv, sv=sv, sigma=sigma: (
+                        expit(sv * (lv + sigma * z)) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+                    ),
+                    -40,
+                    40,
+                    epsabs=1e-15,
+                    epsrel=1e-13,
+                )[0]
+            )
+            for lv, sv in zip(logit, sign, strict=True)
+        ]
+        np.testing.assert_allclose(f(logit, sigma), exact, atol=tol, rtol=0)
+    # rows in shared cases (effect already in the predictor) are left as they are
+    g = pytensor.function(
+        [lt, st_],
+        integrated_logp(
+            lambda sh: pt.sigmoid(sign[:, None] * (lt[:, None] + sh)), st_, np.zeros(17, bool)
+        ),
+    )
+    np.testing.assert_allclose(g(logit, 2.0), np.log(expit(sign * logit)), rtol=1e-12)
+    x, logw = gh_rule()
+    assert abs(np.exp(logw).sum() - 1) < 1e-13 and abs(np.exp(logw) @ x) < 1e-12
+
+
+def test_disposition_respects_the_law(fitted, population):
+    m = fitted["disposition"]
+    o = population.offenders
+    p = m.predict(o)
+    art = o["article"].astype(str).to_numpy()
+    no_alone = ~law.fine_only_allowed(art)
+    assert no_alone.any() and np.all(p["fine_only"].values[..., no_alone] == 0)
+    total = p["custodial"] + p["exempt"] + p["fine_only"]
+    np.testing.assert_allclose(total.values, 1.0, atol=1e-12)
+    rep = m.predict(o, kind="predictive")
+    assert np.all(rep["fine_only"].values[..., no_alone] == 0)
+    assert set(np.unique(rep["exempt"].values)) <= {0.0, 1.0}
+    t = m.share_by("fine_only", "year")
+    assert ((t["lower"] <= t["mean"]) & (t["mean"] <= t["upper"])).all()
+    with pytest.raises(ValueError, match="category must be one of"):
+        m.share_by("prison")
+
+
+def test_disposition_refuses_an_unlawful_fine_only_and_leaves_out_control(population):
+    o = population.offenders.copy()
+    i = int(np.flatnonzero(o["article"].astype(str).to_numpy() == "286")[0])
+    bad = o.copy()
+    bad["sentence_type"] = bad["sentence_type"].astype(str)
+    bad.loc[i, ["sentence_type", "term_months", "probation", "probation_months"]] = [
+        "fine_only",
+        0.0,
+        False,
+        0.0,
+    ]
+    with pytest.raises(ValueError, match="fine_only"):
+        DispositionModel().prepare(bad)
+    ctl = o.copy()
+    ctl["sentence_type"] = ctl["sentence_type"].astype(str)
+    j = int(np.flatnonzero(ctl["article"].astype(str).to_numpy() == "286-1")[0])
+    ctl.loc[j, ["sentence_type", "term_months", "probation", "probation_months"]] = [
+        "control",
+        0.0,
+        False,
+        0.0,
+    ]
+    with pytest.warns(UserWarning, match="control"):
+        rows = DispositionModel().prepare(ctl)
+    assert len(rows) == len(o) - 1
+
+
+def test_case_effects_are_in_the_offender_models(fitted):
+    for kind, name in (
+        ("probation", "prob_sigma_case"),
+        ("fine", "fine_amount_sigma_case"),
+        ("disposition", "disp_sigma_case"),
+    ):
+        post = fitted[kind].idata["posterior"]
+        assert name in post and float(post[name].std()) > 0, kind
+    # co-defendants of a shared case get a sampled effect; lone offenders are integrated over
+    post = fitted["probation"].idata["posterior"]
+    d = fitted["probation"].design
+    assert post.sizes["case"] == int(np.count_nonzero(np.bincount(d.extra["case_all"]) > 1))
+
+
+def test_pipeline_composes_the_four_models(fitted, population, tmp_path):
+    paths = {k: fitted[k].save(tmp_path / f"{k}.nc") for k in fitted}
+    pipe = SentencingPipeline(**paths)
+    o = population.offenders
+    sim = pipe.simulate(o, draws=60, seed=2)
+    st_ = np.asarray(law.SENTENCE_TYPES, dtype=object)[sim["sentence_type"]]
+    term = sim["term_months"]
+    art = np.broadcast_to(o["article"].astype(str).to_numpy(), st_.shape)
+    # the law holds in every drawn sentence
+    np.testing.assert_array_equal(sim["fine_yuan"] > 0, law.fine_required(art, st_, term))
+    assert np.all(term[np.isin(st_, ["exempt", "fine_only"])] == 0)
+    assert np.all(term[st_ == "detention"] < 6) and np.all(term[st_ == "fixed_term"] >= 6)
+    rec = np.broadcast_to(o["recidivist"].to_numpy(bool), st_.shape)
+    assert not np.any(sim["probation"] & ~law.probation_eligible(st_, term, rec))
+    out = pipe.predict(o, draws=60, seed=2)
+    assert out["probation_share_by_year"].dims == ("draw", "year")
+    tab = pipe.summary(out, "probation_share", "year", observed=o)
+    assert list(tab.index) == sorted(o["year"].unique())
+    assert ((tab["lower"] <= tab["mean"]) & (tab["mean"] <= tab["upper"])).all()
+    obs = o.groupby("year")["probation"].mean()
+    np.testing.assert_allclose(tab["observed"].to_numpy(), obs.to_numpy())
+    # same seed, same numbers; fitted models or their files alike
+    again = SentencingPipeline(**fitted).predict(o, draws=60, seed=2)
+    xr.testing.assert_equal(out, again)
+    with pytest.raises(PipelineError, match="disposition: got a fitted 'sentence' model"):
+        SentencingPipeline(
+            fitted["sentence"], fitted["sentence"], fitted["probation"], fitted["fine"]
+        )
+    with pytest.raises(PipelineError, match="draws must be a positive integer"):
+        pipe.predict(o, draws=0)
+    with pytest.raises(PipelineError, match="quantity must be one of"):
+        pipe.summary(out, "prison")

@@ -17,16 +17,21 @@ seeds = st.integers(0, 2**32 - 1)
 
 # Scenarios that vary along the axes that matter for the properties below.
 scenarios = st.builds(
-    lambda scale, slope, sigma, case, mu: SC.replace(
+    lambda scale, slope, sigma, case, mu, other_case, fo: SC.replace(
         volume={"scale": scale},
         sentence={"year_slope": slope, "sigma": sigma, "sigma_case": case},
         group_size={"log_mu": {"start": mu, "slope": 0.3}},
+        disposition={"sigma_case": other_case, "fine_only": {"intercept": fo}},
+        probation={"sigma_case": other_case},
+        fine={"sigma_case": other_case},
     ),
     scale=st.floats(0.2, 4.0),
     slope=st.floats(-0.4, 0.4),
     sigma=st.floats(0.1, 1.5),
     case=st.floats(0.0, 1.0),
     mu=st.floats(-4.0, 0.5),
+    other_case=st.floats(0.0, 3.0),
+    fo=st.floats(-6.0, 2.0),
 )
 
 
@@ -139,17 +144,22 @@ def test_sentence_parameters_leave_other_components_unchanged(seed, sigma, shift
     assert (a.offenders["term_months"] == 0).equals(b.offenders["term_months"] == 0)
 
 
-@given(seed=seeds, shift=st.floats(-3, 3), lt=st.floats(-2, 2))
-def test_probation_parameters_leave_terms_and_fines_unchanged(seed, shift, lt):
+@given(seed=seeds, shift=st.floats(-3, 3), lt=st.floats(-2, 2), case=st.floats(0, 3))
+def test_probation_parameters_leave_terms_and_fines_unchanged(seed, shift, lt, case):
     a = simulate(SC, seed)
-    b = simulate(SC.replace(probation={"intercept": shift, "log_term": lt}), seed)
+    b = simulate(
+        SC.replace(probation={"intercept": shift, "log_term": lt, "sigma_case": case}), seed
+    )
     _same(a.offenders, b.offenders, ["term_months", "sentence_type", "fine_yuan", *TRAITS])
 
 
-@given(seed=seeds, shift=st.floats(-3, 3), sigma=st.floats(0.1, 3))
-def test_fine_parameters_leave_terms_and_probation_unchanged(seed, shift, sigma):
+@given(seed=seeds, shift=st.floats(-3, 3), sigma=st.floats(0.1, 3), case=st.floats(0, 3))
+def test_fine_parameters_leave_terms_and_probation_unchanged(seed, shift, sigma, case):
     a = simulate(SC, seed)
-    b = simulate(SC.replace(fine={"sigma": sigma, "amount": {"intercept": shift}}), seed)
+    b = simulate(
+        SC.replace(fine={"sigma": sigma, "sigma_case": case, "amount": {"intercept": shift}}),
+        seed,
+    )
     _same(
         a.offenders,
         b.offenders,
@@ -164,6 +174,81 @@ def test_a_higher_amount_intercept_never_lowers_a_fine(seed, base, up):
     lo = simulate(SC.replace(fine={"amount": {"intercept": base}}), seed).offenders["fine_yuan"]
     hi = simulate(SC.replace(fine={"amount": {"intercept": base + up}}), seed).offenders
     assert np.all(hi["fine_yuan"].to_numpy() >= lo.to_numpy())
+
+
+@given(sc=scenarios, seed=seeds)
+def test_dispositions_follow_the_law(sc, seed):
+    o = simulate(sc, seed).offenders
+    st_ = o["sentence_type"].astype(str).to_numpy()
+    art = o["article"].astype(str).to_numpy()
+    # a fine alone only where the article's lowest tier allows it; no control is drawn
+    assert law.fine_only_allowed(art)[st_ == "fine_only"].all()
+    assert not (st_ == "control").any()
+    exempt = st_ == "exempt"
+    assert np.all(o["term_months"].to_numpy()[exempt] == 0)
+    assert np.all(o["fine_yuan"].to_numpy()[exempt] == 0)
+    assert not o["probation"].to_numpy()[exempt].any()
+
+
+@given(
+    seed=seeds,
+    base=st.floats(-6.0, 0.0),
+    up=st.floats(0.0, 3.0),
+    case=st.floats(0.0, 2.0),
+)
+def test_dispositions_are_monotone_in_their_logits(seed, base, up, case):
+    # Common random numbers: one uniform per offender against the cumulative probabilities
+    def run(ex: float, fo: float) -> np.ndarray:
+        sc = SC.replace(
+            disposition={
+                "sigma_case": case,
+                "exempt": {"intercept": ex},
+                "fine_only": {"intercept": fo},
+            }
+        )
+        return simulate(sc, seed).offenders["sentence_type"].astype(str).to_numpy()
+
+    lo, ex_hi, fo_hi = run(base, base), run(base + up, base), run(base, base + up)
+    # a higher exempt logit never un-exempts anyone
+    assert not np.any((lo == "exempt") & (ex_hi != "exempt"))
+    # a higher fine-only logit never makes anyone custodial who was not
+    custodial = np.isin(lo, ["fixed_term", "detention"])
+    assert not np.any(~custodial & np.isin(fo_hi, ["fixed_term", "detention"]))
+    assert (fo_hi == "fine_only").sum() >= (lo == "fine_only").sum()
+
+
+@given(seed=seeds, shift=st.floats(-2, 2), case=st.floats(0, 3))
+def test_disposition_parameters_leave_cases_and_traits_unchanged(seed, shift, case):
+    a = simulate(SC, seed)
+    b = simulate(
+        SC.replace(disposition={"sigma_case": case, "exempt": {"intercept": -4.6 + shift}}),
+        seed,
+    )
+    _same(a.cases, b.cases, CASE_COLS)
+    _same(a.offenders, b.offenders, ["case_id", "defendant", *TRAITS, "age"])
+
+
+@given(
+    lp_ex=st.lists(st.floats(-30, 30), min_size=1, max_size=20),
+    lp_fo=st.floats(-30, 30),
+    ok=st.booleans(),
+)
+def test_disposition_probabilities_are_a_distribution(lp_ex, lp_fo, ok):
+    from ccmodels.simulate.population import disposition_probabilities
+
+    a = np.array(lp_ex)
+    p_ex, p_fo = disposition_probabilities(a, np.where(ok, lp_fo, -np.inf))
+    assert np.all((p_ex >= 0) & (p_fo >= 0) & (p_ex + p_fo <= 1 + 1e-12))
+    if not ok:
+        assert np.all(p_fo == 0)
+    # P(exempt) rises with its own logit
+    order = np.argsort(a)
+    assert np.all(np.diff(p_ex[order]) >= -1e-15)
+
+
+def test_retired_disposition_fields_are_refused_with_the_reason():
+    with pytest.raises(ValueError, match=r"exempt_prob.*disposition\.exempt"):
+        SC.replace(sentence={"exempt_prob": 0.02})
 
 
 def test_old_any_fine_scenario_field_is_refused_with_the_reason():
