@@ -4,7 +4,10 @@ Each model is fitted once, with its default sampler settings (nutpie, 4 chains x
 to a population simulated from the cai2017 scenario with a fixed seed: scaled up to about 5,000
 offenders, and as published (about 700). Counted: every element of the population-level
 parameters (intercept, coefficients, year, value-chain and article effects, scales), not
-per-case effects.
+per-case effects (their scale ``*_sigma_case`` is counted). The disposition model is fitted on
+the unscaled population only (its rare categories make it the slowest fit per offender), with
+the same convergence requirements, and the four unscaled fits drive the sentencing pipeline,
+whose share of all offenders on probation must cover the population's in every year but one.
 
 Tolerances. A truth outside its 99.9% interval has probability 0.001 per element (about 0.05
 per model), so each model is held to none outside it. Coverage of the 90% intervals is held to
@@ -31,7 +34,13 @@ import os
 import numpy as np
 import pytest
 
-from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from ccmodels.models import (
+    DispositionModel,
+    FineModel,
+    ProbationModel,
+    SentenceModel,
+    SentencingPipeline,
+)
 from ccmodels.models.describe import diagnostics
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
@@ -68,7 +77,8 @@ def fits_scaled(scaled):
 @pytest.fixture(scope="module")
 def fits_unscaled(unscaled):
     return {
-        cls.model_type: _fit(cls, unscaled) for cls in (SentenceModel, ProbationModel, FineModel)
+        cls.model_type: _fit(cls, unscaled)
+        for cls in (SentenceModel, ProbationModel, FineModel, DispositionModel)
     }
 
 
@@ -120,9 +130,30 @@ def test_recovery_scaled(fits_scaled, scaled, kind):
     assert d["ess_bulk_min"] >= 400, d
 
 
-@pytest.mark.parametrize("kind", ["sentence", "probation", "fine"])
+@pytest.mark.parametrize("kind", ["sentence", "probation", "fine", "disposition"])
 def test_recovery_unscaled_intervals(fits_unscaled, unscaled, kind):
-    _check_intervals(fits_unscaled[kind], unscaled)
+    tab = _check_intervals(fits_unscaled[kind], unscaled)
+    if kind != "sentence":  # the case effects of the offender-level models are recovered too
+        assert tab.index.str.endswith("_sigma_case").sum() == 1, tab.index.tolist()
+
+
+def test_disposition_converges_at_the_studys_size(fits_unscaled):
+    d = diagnostics(fits_unscaled["disposition"].idata)
+    assert d["divergences"] == 0, d
+    assert d["rhat_max"] <= 1.01, d
+    assert d["ess_bulk_min"] >= 400, d
+
+
+def test_pipeline_probation_share_covers_the_population_by_year(fits_unscaled, unscaled):
+    """The pipeline's predictive share of all offenders on probation, per year, covers the
+    simulated population's share: 99% intervals, so at most one of five years may fall
+    outside by chance (probability about 0.001 for a calibrated posterior)."""
+    o = unscaled.offenders
+    pipe = SentencingPipeline(**fits_unscaled)  # the four models of one population
+    tab = pipe.summary(pipe.predict(o, draws=1000, seed=5), "probation_share", "year", 0.99, o)
+    covered = (tab["lower"] <= tab["observed"]) & (tab["observed"] <= tab["upper"])
+    assert covered.sum() >= len(tab) - 1, tab
+    assert len(tab) == 5 and (tab["observed"] > 0.3).all(), tab
 
 
 def test_coverage_scaled(fits_scaled, scaled, heavy_fit, heavy_tailed):
@@ -131,7 +162,7 @@ def test_coverage_scaled(fits_scaled, scaled, heavy_fit, heavy_tailed):
     )
 
 
-def test_coverage_unscaled(fits_unscaled, unscaled):
+def test_coverage_unscaled(fits_unscaled, unscaled):  # the disposition model included
     _check_pooled_coverage([(m, unscaled) for m in fits_unscaled.values()])
 
 

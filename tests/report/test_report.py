@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from ccmodels.models import DispositionModel, FineModel, ProbationModel, SentenceModel
 from ccmodels.report import BUILDERS, ReportResult, build
 from ccmodels.report import diagnostics as dg
 from ccmodels.report.build import jsonable
@@ -52,6 +52,7 @@ MODEL_KEYS = (
     "loo",
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+OUTCOMES = ("sentence", "probation", "fine", "disposition")
 TINY = {"draws": 150, "tune": 200, "chains": 2, "seed": 1, "progress": False}
 
 
@@ -63,10 +64,10 @@ def offenders() -> Any:
 
 @pytest.fixture(scope="session")
 def fits(offenders: Any) -> list[Any]:
-    """Three tiny fits with their pointwise log-likelihood."""
+    """Four tiny fits with their pointwise log-likelihood."""
     out = []
     with expected_warnings():
-        for cls in (SentenceModel, ProbationModel, FineModel):
+        for cls in (SentenceModel, ProbationModel, FineModel, DispositionModel):
             m = cls()
             m.fit(offenders, loo=True, **TINY)
             out.append(m)
@@ -150,7 +151,7 @@ def strict_json(path: Path) -> Any:
 def test_page_parses_and_has_every_section(report: ReportResult) -> None:
     page = parse(report)
     found = set(page.sections)
-    for label in ("sentence", "probation", "fine"):
+    for label in OUTCOMES:
         for kind in KINDS:
             assert (f"{label}-{kind}", kind) in found, f"missing {label}-{kind}"
     assert ("overview", "overview") in found
@@ -195,7 +196,7 @@ def test_methods_paragraph_names_the_fit(report: ReportResult) -> None:
 def test_summary_json_has_the_keys(report: ReportResult) -> None:
     s = strict_json(report.summary_json)
     assert set(s) >= {"models", "created", "ccmodels_version"}
-    assert [m["model"] for m in s["models"]] == ["sentence", "probation", "fine"]
+    assert [m["model"] for m in s["models"]] == list(OUTCOMES)
     for m in s["models"]:
         assert set(m) >= set(MODEL_KEYS)
         assert m["verdict"] in ("ok", "warn", "fail")
@@ -215,15 +216,44 @@ def test_summary_json_has_the_keys(report: ReportResult) -> None:
     assert list(est["probation"]["probation_rate_by_year"]) == years
     assert set(est["probation"]["ame_by_trait"]) >= {"surrender", "confession"}
     assert list(est["fine"]["mean_fine_yuan_by_year"]) == years
+    for cat in ("exempt", "fine_only"):
+        assert list(est["disposition"][f"{cat}_share_by_year"]) == years
+        for e in est["disposition"][f"{cat}_share_by_year"].values():
+            assert 0 <= e["lower"] <= e["mean"] <= e["upper"] < 1 and 0 <= e["observed"] < 1
+        assert est["disposition"][f"{cat}_share_by_value_chain"]
+    checks = s["models"][3]["predictive_checks"]["posterior"]
+    assert {"share exempt from punishment", "share fined only"} <= set(checks)
+    assert s["models"][3]["loo"]["unit"] == "offender"
     for m in (s["models"][0], s["models"][2]):  # sentence, fine: leave one case out
         assert m["loo"]["unit"] == "case"
         assert m["loo"]["n_obs"] == m["data"]["n_cases"] < m["data"]["n_rows"]
 
 
+def test_intra_case_correlation_is_reported_on_the_latent_scale(
+    report: ReportResult, fits: list[Any]
+) -> None:
+    s = strict_json(report.summary_json)
+    latent = {"sentence": "term_sigma", "fine": "fine_amount_sigma"}  # else logistic pi^2/3
+    for m, fit in zip(s["models"], fits, strict=True):
+        post = fit.idata["posterior"]
+        sd = {"sentence": "term", "fine": "fine_amount", "probation": "prob"}.get(
+            m["model"], "disp"
+        )
+        tau2 = post[f"{sd}_sigma_case"].values ** 2
+        v = post[latent[m["model"]]].values ** 2 if m["model"] in latent else np.pi**2 / 3
+        r = (tau2 / (tau2 + v)).ravel()
+        icc = m["intra_case_correlation"]
+        assert icc["mean"] == pytest.approx(r.mean(), rel=1e-5)  # JSON: 6 digits
+        assert icc["lower"] == pytest.approx(np.quantile(r, 0.025), rel=1e-5)
+        assert 0 < icc["lower"] < icc["mean"] < icc["upper"] < 1
+    text = " ".join(unescape(t) for t in parse(report).text)
+    assert text.count("Intra-case correlation") >= len(fits)
+
+
 def test_report_result_describes_the_files(report: ReportResult) -> None:
     assert report.index_html.is_file() and report.summary_json.is_file()
     assert report.summary == strict_json(report.summary_json)
-    assert set(report.verdicts) == {"sentence", "probation", "fine"}
+    assert set(report.verdicts) == set(OUTCOMES)
     assert report.seconds > 0
 
 

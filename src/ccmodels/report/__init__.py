@@ -19,6 +19,7 @@ PosixPath('report/index.html')
 """
 
 # importing the outcome modules registers their report builders
+from ccmodels.report import disposition as _disposition  # noqa: F401
 from ccmodels.report import fine as _fine  # noqa: F401
 from ccmodels.report import growth as _growth  # noqa: F401
 from ccmodels.report import probation as _probation  # noqa: F401

@@ -100,7 +100,8 @@ SPEC = oc.OutcomeSpec(
     "The log amount of the fines the law requires (并处 or 并处或者单处, every tier of the "
     "cyber articles that has a fine) followed a Normal distribution censored below at the "
     "statutory minimum (1,000 yuan, 500 for juveniles); whether to fine is not a choice the "
-    "law leaves, so there is no any-fine part.",
+    "law leaves, so there is no any-fine part. Co-defendants shared a normal case effect on the "
+    "log amount, integrated out by adaptive Gauss-Hermite quadrature per case.",
     trends,
     checks,
     {
@@ -112,5 +113,7 @@ SPEC = oc.OutcomeSpec(
         "sigma": "SD of the log amount",
     },
     "The linear predictor",
+    case_sd="fine_amount_sigma_case",
+    residual_sd="fine_amount_sigma",
 )
 oc.register_outcome("fine", SPEC)

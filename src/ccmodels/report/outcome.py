@@ -64,6 +64,11 @@ class OutcomeSpec:
     #: the likelihood sentence for a fit's config, where it depends on the options fitted
     likelihood_for: Callable[[Mapping[str, Any]], str] | None = None
     unit: str = "offenders"  # what a fitted row is: "offenders", "cases", "years"
+    #: posterior variable of the case-effect SD, for the intra-case correlation (None: none)
+    case_sd: str | None = None
+    #: posterior variable of the residual SD on the latent scale (None: a logit model, whose
+    #: latent logistic residual has variance pi^2 / 3)
+    residual_sd: str | None = None
 
 
 # ---------------------------------------------------------------------- shared pieces
@@ -192,6 +197,75 @@ def by_chain(values: np.ndarray, rows: pd.DataFrame) -> tuple[list[str], np.ndar
     return [c for c, _ in keep], np.stack([values[..., m].mean(-1) for _, m in keep], -1)
 
 
+# ---------------------------------------------------------------------- intra-case correlation
+LOGISTIC_VARIANCE = float(np.pi**2 / 3)
+
+
+def intra_case_correlation(
+    post: xr.Dataset, case_sd: str, residual_sd: str | None = None
+) -> xr.DataArray:
+    """Posterior draws of the intra-case correlation tau^2 / (tau^2 + v): tau the case-effect
+    SD and v the residual variance on the latent scale -- pi^2 / 3 for a logit model (the
+    latent-variable definition), sigma^2 for a normal residual, sigma^2 nu / (nu - 2) for a
+    Student-t one (``<prefix>_nu`` in the posterior; undefined, NaN, where nu <= 2)."""
+    tau2 = post[case_sd] ** 2
+    if residual_sd is None:
+        v: Any = LOGISTIC_VARIANCE
+    else:
+        v = post[residual_sd] ** 2
+        nu_name = residual_sd.rsplit("_", 1)[0] + "_nu"
+        if nu_name in post:
+            nu = post[nu_name]
+            v = (v * nu / (nu - 2)).where(nu > 2)
+    return (tau2 / (tau2 + v)).rename("intra_case_correlation")
+
+
+def icc_block(ctx: FitContext, spec: OutcomeSpec) -> tuple[list[Block], dict[str, Any] | None]:
+    """A paragraph and a table of the intra-case correlation, with its JSON summary."""
+    post = ctx.idata["posterior"].to_dataset()
+    if spec.case_sd is None or spec.case_sd not in post:
+        return [], None
+    r = intra_case_correlation(post, spec.case_sd, spec.residual_sd).values.ravel()
+    r = r[np.isfinite(r)]
+    if not r.size:
+        return [], None
+    lo, hi = np.quantile(r, [0.025, 0.975])
+    scale = (
+        "latent logit scale, residual variance pi^2/3"
+        if spec.residual_sd is None
+        else "log scale, residual variance of the model's error term"
+    )
+    tau = np.asarray(post[spec.case_sd].values).ravel()
+    out = {
+        "mean": float(r.mean()),
+        "lower": float(lo),
+        "upper": float(hi),
+        "case_sd_mean": float(tau.mean()),
+        "scale": scale,
+    }
+    text = (
+        "Intra-case correlation: the share of the latent variance that co-defendants share "
+        f"through the case effect, tau^2 / (tau^2 + v) ({scale}). Offenders of one case are "
+        "not independent observations: the larger this share, the less a large case says "
+        "about a year or a value chain beyond its own circumstances."
+    )
+    table = make_table(
+        "Intra-case correlation",
+        ("quantity", "posterior mean", "95% interval"),
+        [
+            (
+                "case-effect SD (tau)",
+                fmt(float(tau.mean())),
+                interval(*np.quantile(tau, [0.025, 0.975])),
+            ),
+            ("intra-case correlation", fmt(out["mean"]), interval(lo, hi)),
+        ],
+        (False, True, True),
+        compact=True,
+    )
+    return [Paragraph(text), table], out
+
+
 # ---------------------------------------------------------------------- the builder
 def _predictive(ctx: FitContext, what: str) -> tuple[pd.DataFrame, xr.Dataset]:
     """The fit file's own prior or posterior predictive replicates (dims sample, row), made at
@@ -228,6 +302,8 @@ def outcome_report(ctx: FitContext, spec: OutcomeSpec) -> ModelReport:
     data_sec, data = data_section(ctx, spec.unit)
     conv_sec, conv = convergence_section(ctx)
     par_sec, params = parameter_section(ctx)
+    icc_blocks, icc = icc_block(ctx, spec)
+    par_sec.blocks += icc_blocks
     trend_blocks, estimates = spec.trends(ctx)
     trend_sec = Section(ctx.section_id("trends"), "trends", "Trends", blocks=trend_blocks)
     prior_sec, prior_stats = _check_section(ctx, spec, "prior")
@@ -261,6 +337,7 @@ def outcome_report(ctx: FitContext, spec: OutcomeSpec) -> ModelReport:
         "estimates": estimates,
         "interval": "central 95% (2.5% and 97.5% quantiles)",
         "parameters": params,
+        "intra_case_correlation": icc,
         "predictive_checks": {"prior": prior_stats, "posterior": post_stats},
         "loo": loo.to_json(),
         "methods": methods,

@@ -145,9 +145,12 @@ def checks(
 SPEC = oc.OutcomeSpec(
     "Probation (probation model)",
     "the grant of probation among offenders eligible for it",
-    "Probation was Bernoulli with a logit link, with log(term / 12 months) as a covariate.",
+    "Probation was Bernoulli with a logit link, with log(term / 12 months) as a covariate "
+    "and a normal case effect shared by the eligible co-defendants of a case (integrated out "
+    "by Gauss-Hermite quadrature for an offender alone in the fit).",
     trends,
     checks,
     {"intercept": "intercept (logit)", "log_term": "slope of log(term / 12 months) (logit)"},
+    case_sd="prob_sigma_case",
 )
 oc.register_outcome("probation", SPEC)

@@ -145,5 +145,7 @@ SPEC = oc.OutcomeSpec(
         "nu": "degrees of freedom of the Student-t noise",
     },
     likelihood_for=likelihood,
+    case_sd="term_sigma_case",
+    residual_sd="term_sigma",
 )
 oc.register_outcome("sentence", SPEC)
