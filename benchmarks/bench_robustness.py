@@ -1,8 +1,8 @@
 """Robust defaults: every outcome model fitted with its defaults on cai2017 populations.
 
 Populations of the study's size (the cai2017 scenario, about 460 cases; seeds 0-9 by default)
-and at ten times its case volume (seeds 0-2), each fitted by the sentence, probation and fine
-models with their default priors and sampler settings (nutpie, 4 chains x 1,000 draws unless
+and at ten times its case volume (seeds 0-2), each fitted by the sentence, probation, fine and
+disposition models with their default priors and sampler settings (nutpie, 4 chains x 1,000 draws unless
 a model says otherwise). For every fit: wall time (build, compile and sampling), minimum bulk
 ESS, maximum R-hat and divergences. The baseline, measured in the same run, is the sentence
 model's fit of the same population: ``vs_sentence`` is each fit's wall time over it, so the
@@ -23,13 +23,18 @@ import time
 from pathlib import Path
 
 from ccmodels import __version__
-from ccmodels.models import FineModel, ProbationModel, SentenceModel
+from ccmodels.models import DispositionModel, FineModel, ProbationModel, SentenceModel
 from ccmodels.models.describe import diagnostics
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 
 OUT = Path(__file__).parent / "results" / "robustness.json"
-MODELS = {"sentence": SentenceModel, "probation": ProbationModel, "fine": FineModel}
+MODELS = {
+    "sentence": SentenceModel,
+    "probation": ProbationModel,
+    "fine": FineModel,
+    "disposition": DispositionModel,
+}
 
 
 def fit_one(name: str, offenders, seed: int) -> dict:

@@ -140,7 +140,7 @@ def _probation_row(df: pd.DataFrame) -> int:
 
 
 def test_missing_role_columns_are_filled_with_defaults(table):
-    assert not set(ROLE_COLUMNS) & set(table.columns)
+    table = table.drop(columns=list(ROLE_COLUMNS))  # the simulator writes them
     data = validate(table).data
     assert not data["principal"].any() and not data["ringleader"].any()
     assert (data["n_charges"] == 1).all() and data["n_charges"].dtype == np.int64

@@ -205,7 +205,14 @@ def test_probation_predictions_respect_the_law(fitted, population):
     rec = o["recidivist"].to_numpy()
     long_term = o["term_months"].to_numpy() > 36
     assert np.all(p[rec | long_term] == 0)
-    assert np.all(p[~rec & ~long_term & (o["sentence_type"] == "fixed_term").to_numpy()] > 0)
+    ok = ~rec & ~long_term & (o["sentence_type"] == "fixed_term").to_numpy()
+    assert np.all(p[ok] > 0)
+    # art. 74: a ringleader of a criminal group is not eligible, however short the term
+    lead = o.assign(ringleader=ok & (np.arange(len(o)) % 2 == 0))
+    q = m.predict(lead).mean(("chain", "draw")).values
+    assert np.all(q[lead["ringleader"].to_numpy()] == 0)
+    assert np.all(q[ok & ~lead["ringleader"].to_numpy()] > 0)
+    assert len(m.select(lead)) == len(m.select(o)) - int(lead["ringleader"].sum())
 
 
 def test_summaries_have_intervals(fitted):

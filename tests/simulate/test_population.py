@@ -17,13 +17,14 @@ seeds = st.integers(0, 2**32 - 1)
 
 # Scenarios that vary along the axes that matter for the properties below.
 scenarios = st.builds(
-    lambda scale, slope, sigma, case, mu, other_case, fo: SC.replace(
+    lambda scale, slope, sigma, case, mu, other_case, fo, grp, chg: SC.replace(
         volume={"scale": scale},
         sentence={"year_slope": slope, "sigma": sigma, "sigma_case": case},
         group_size={"log_mu": {"start": mu, "slope": 0.3}},
         disposition={"sigma_case": other_case, "fine_only": {"intercept": fo}},
         probation={"sigma_case": other_case},
         fine={"sigma_case": other_case},
+        roles={"criminal_group": grp, "several_charges": chg},
     ),
     scale=st.floats(0.2, 4.0),
     slope=st.floats(-0.4, 0.4),
@@ -32,6 +33,8 @@ scenarios = st.builds(
     mu=st.floats(-4.0, 0.5),
     other_case=st.floats(0.0, 3.0),
     fo=st.floats(-6.0, 2.0),
+    grp=st.floats(0.0, 1.0),
+    chg=st.floats(0.0, 0.5),
 )
 
 
@@ -48,8 +51,15 @@ def test_schema_types_and_statutory_bounds(sc, seed):
     custodial = o["sentence_type"].isin(["fixed_term", "detention"]).to_numpy()
     term = o["term_months"].to_numpy()
     lo, hi = law.custodial_range(o["sentence_type"].astype(str).to_numpy())
-    assert np.all(term[custodial] >= lo[custodial]) and np.all(term[custodial] <= hi[custodial])
-    assert np.all(term <= law.max_term(o["article"].astype(str).to_numpy()))
+    one = (o["n_charges"] == 1).to_numpy()
+    assert np.all(term[custodial] >= lo[custodial])
+    assert np.all(term[custodial & one] <= hi[custodial & one])
+    art_ = o["article"].astype(str).to_numpy()
+    n_ch = o["n_charges"].to_numpy()
+    # art. 69: only a sentence combined for several crimes may exceed the article's maximum
+    assert np.all(term[n_ch == 1] <= law.max_term(art_)[n_ch == 1])
+    cap = law.term_cap(art_, n_ch, o["sentence_type"].astype(str).to_numpy(), o["year"].to_numpy())
+    assert np.all(term <= cap)
     assert np.all(term[~custodial] == 0)
     dates = o["judgment_date"].to_numpy().astype("datetime64[D]")
     assert law.article_exists(o["article"].astype(str).to_numpy(), dates).all()
@@ -64,7 +74,9 @@ def test_schema_types_and_statutory_bounds(sc, seed):
 @given(sc=scenarios, seed=seeds)
 def test_probation_only_where_eligible(sc, seed):
     o = simulate(sc, seed).offenders
-    elig = law.probation_eligible(o["sentence_type"].astype(str), o["term_months"], o["recidivist"])
+    elig = law.probation_eligible(
+        o["sentence_type"].astype(str), o["term_months"], o["recidivist"], o["ringleader"]
+    )
     pr = o["probation"].to_numpy()
     assert not np.any(pr & ~elig)
     lo, hi = law.probation_period_bounds(o["sentence_type"].astype(str), o["term_months"])
@@ -244,6 +256,66 @@ def test_disposition_probabilities_are_a_distribution(lp_ex, lp_fo, ok):
     # P(exempt) rises with its own logit
     order = np.argsort(a)
     assert np.all(np.diff(p_ex[order]) >= -1e-15)
+
+
+@given(sc=scenarios, seed=seeds)
+def test_roles_follow_the_law(sc, seed):
+    """Art. 26: principals are co-defendants who are not accessories; art. 97: a ringleader
+    leads a criminal group (three or more defendants), one per group, and is a principal;
+    art. 74: never on probation; art. 69: several charges, at least two, only when drawn."""
+    pop = simulate(sc, seed)
+    o = pop.offenders
+    size = o.groupby("case_id", observed=True)["defendant"].transform("size").to_numpy()
+    pr, lead = o["principal"].to_numpy(), o["ringleader"].to_numpy()
+    np.testing.assert_array_equal(pr, (size > 1) & ~o["accessory"].to_numpy())
+    assert np.all(pr[lead]) and np.all(size[lead] >= 3)
+    assert np.all(np.bincount(o["case_id"].cat.codes.to_numpy()[lead]) <= 1)
+    assert not o["probation"].to_numpy()[lead].any()
+    n = o["n_charges"].to_numpy()
+    assert np.issubdtype(n.dtype, np.integer) and np.all(n >= 1)
+    if sc.roles.several_charges == 0:
+        assert np.all(n == 1)
+    if sc.roles.criminal_group == 0:
+        assert not lead.any()
+    if sc.roles.criminal_group == 1:  # every case of >= 3 with a principal has its ringleader
+        has_pr = o.groupby("case_id", observed=True)["principal"].transform("any").to_numpy()
+        lead_case = o.groupby("case_id", observed=True)["ringleader"].transform("any").to_numpy()
+        np.testing.assert_array_equal(lead_case, (size >= 3) & has_pr)
+
+
+@given(
+    seed=seeds, g1=st.floats(0, 1), dg=st.floats(0, 1), c1=st.floats(0, 0.5), dc=st.floats(0, 0.5)
+)
+def test_roles_are_monotone_and_leave_the_rest_unchanged(seed, g1, dg, c1, dc):
+    """A likelier criminal group never removes a ringleader nor adds a probation; likelier
+    several charges never lower a count; neither touches cases, traits or dispositions."""
+
+    def run(g: float, c: float) -> pd.DataFrame:
+        return simulate(
+            SC.replace(roles={"criminal_group": g, "several_charges": c}), seed
+        ).offenders
+
+    a, b = run(g1, c1), run(min(g1 + dg, 1.0), min(c1 + dc, 1.0))
+    assert not np.any(a["ringleader"].to_numpy() & ~b["ringleader"].to_numpy())
+    assert np.all(b["n_charges"].to_numpy() >= a["n_charges"].to_numpy())
+    same = ["case_id", "year", "article", *CHAIN_COLUMNS, *TRAITS, "principal", "sentence_type"]
+    pd.testing.assert_frame_equal(a[same], b[same])
+    # probation changes only for ringleaders added or terms raised by a combined sentence
+    moved = (a["ringleader"] != b["ringleader"]) | (a["term_months"] != b["term_months"])
+    np.testing.assert_array_equal(
+        a["probation"].to_numpy()[~moved.to_numpy()], b["probation"].to_numpy()[~moved.to_numpy()]
+    )
+    gain = b["probation"].to_numpy() & ~a["probation"].to_numpy()
+    assert not np.any(gain & (a["term_months"] == b["term_months"]).to_numpy())
+
+
+def test_default_roles_leave_the_studys_population_as_it_was():
+    """Roles off (the default): the new streams change nothing else, and every row is
+    one charge, no ringleader."""
+    a = simulate(SC, 5).offenders
+    b = simulate(SC.replace(roles={"criminal_group": 0.0, "several_charges": 0.0}), 5).offenders
+    pd.testing.assert_frame_equal(a, b)
+    assert (a["n_charges"] == 1).all() and not a["ringleader"].any()
 
 
 def test_retired_disposition_fields_are_refused_with_the_reason():

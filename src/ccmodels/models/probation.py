@@ -1,7 +1,7 @@
 """Probation (缓刑) among the offenders the law makes eligible: Bernoulli-logit.
 
 Unit: offenders sentenced to detention or to a fixed term of at most 36 months who are not
-recidivists (arts. 72, 74; ``law.probation_eligible``). Ineligible offenders carry no
+recidivists nor ringleaders of a criminal group (arts. 72, 74; ``law.probation_eligible``). Ineligible offenders carry no
 information about the court's discretion and are left out; predictions for them are 0.
 
 ``logit P(probation) = eta + b * log(term / 12 months) + u_case``, with eta the shared linear
@@ -37,6 +37,16 @@ from ccmodels.models.summaries import group_summary, interval
 __all__ = ["ProbationModel"]
 
 REF_TERM = 12.0
+
+
+def eligible(rows: pd.DataFrame) -> np.ndarray:
+    """``law.probation_eligible`` of each row (ringleaders, art. 74, where the column is given)."""
+    return law.probation_eligible(
+        rows["sentence_type"].astype(str).to_numpy(),
+        rows["term_months"].to_numpy(float),
+        rows["recidivist"].to_numpy(bool),
+        rows["ringleader"].to_numpy(bool) if "ringleader" in rows else False,
+    )
 
 
 class ProbationModel(Model):
@@ -76,18 +86,11 @@ class ProbationModel(Model):
         }
 
     def select(self, data: pd.DataFrame) -> pd.DataFrame:
-        elig = law.probation_eligible(
-            data["sentence_type"].astype(str).to_numpy(),
-            data["term_months"].to_numpy(float),
-            data["recidivist"].to_numpy(bool),
-        )
-        return data[elig].reset_index(drop=True)
+        return data[eligible(data)].reset_index(drop=True)
 
     def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
         term = rows["term_months"].to_numpy(float)
-        elig = law.probation_eligible(
-            rows["sentence_type"].astype(str).to_numpy(), term, rows["recidivist"].to_numpy(bool)
-        )
+        elig = eligible(rows)
         x = np.log(np.where(term > 0, term, REF_TERM) / REF_TERM)
         return {"log_term": x, "eligible": elig} | case_effect.case_design(rows)
 

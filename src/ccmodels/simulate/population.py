@@ -73,6 +73,8 @@ COMPONENTS: tuple[str, ...] = (
     "disposition_case",
     "probation_case",
     "fine_case",
+    "roles",
+    "charges",
 )
 REF_TERM_MONTHS = 12.0  # probation covariate is log(term / 12 months)
 
@@ -359,6 +361,15 @@ def simulate(
     age = np.where(juvenile, 16.0 + 2.9 * u[:, 9], 19.0 + rng["traits"].gamma(2.0, 6.0, n_off))
     trait_mat = np.column_stack([traits[k] for k in TRAITS]).astype(float)
 
+    # --- roles (arts. 26, 97) and combined sentences (art. 69) ---------------------------------
+    principal, ringleader = _roles(
+        sc.roles.criminal_group, n_def, case_of, first, traits["accessory"], rng["roles"]
+    )
+    r_ch = sc.roles
+    u_ch = rng["charges"].random(n_off)
+    extra = rng["charges"].poisson(r_ch.extra_charges, n_off)
+    n_charges = np.where(u_ch < r_ch.several_charges, 2 + extra, 1).astype(np.int64)
+
     rows_x = params.LinearData(n_off, year_idx, chains_o, art_idx, trait_mat)
 
     # --- disposition: exempt, fine only (where allowed) or custodial ----------------------
@@ -387,6 +398,7 @@ def simulate(
     )
     latent = eta_term + u_case[case_of] + s.sigma * noise
     lo, hi = law.term_bounds(art_idx)
+    hi = np.where(n_charges >= 2, law.combined_term_cap(np.full(n_off, "fixed_term"), off_year), hi)
     term_all = np.clip(np.exp(latent), lo, hi)
     censored = np.where(np.exp(latent) >= hi, 1, np.where(np.exp(latent) <= lo, -1, 0))
     term = np.where(custodial, term_all, 0.0)
@@ -400,7 +412,7 @@ def simulate(
     # --- probation ----------------------------------------------------------------------------
     p = sc.probation
     u_pr = rng["probation"].random((n_off, 2))
-    eligible = law.probation_eligible(sentence_type, term, traits["recidivist"])
+    eligible = law.probation_eligible(sentence_type, term, traits["recidivist"], ringleader)
     log_term_c = np.log(np.where(term > 0, term, REF_TERM_MONTHS) / REF_TERM_MONTHS)
     u_prob = rng["probation_case"].normal(0.0, 1.0, n_cases) * p.sigma_case
     eta_prob = _predictor(truth, "prob", rows_x, art_idx) + p.log_term * log_term_c
@@ -434,6 +446,9 @@ def simulate(
             "target": pd.Categorical.from_codes(target_idx[case_of], categories=list(TARGETS)),
             **traits,
             "age": age,
+            "principal": principal,
+            "ringleader": ringleader,
+            "n_charges": n_charges,
             "sentence_type": pd.Categorical.from_codes(
                 st_code, categories=list(law.SENTENCE_TYPES)
             ),
@@ -446,6 +461,28 @@ def simulate(
     )
     cases = _case_table(case_ids, case_year, date, art_case, chains, target_idx, n_def, u_case)
     return Population(off, cases, truth, int(seed), latent_ro)
+
+
+def _roles(
+    group_prob: float,
+    n_def: np.ndarray,
+    case_of: np.ndarray,
+    first: np.ndarray,
+    accessory: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Principals (co-defendants who are not accessories) and ringleaders (the first principal
+    of a case of three or more defendants that is a criminal group)."""
+    principal = (n_def[case_of] > 1) & ~accessory
+    group = (n_def >= 3) & (rng.random(len(n_def)) < group_prob)
+    n_off = len(case_of)
+    # position of each offender's case's first principal (n_off when it has none)
+    pos = np.where(principal, np.arange(n_off), n_off)
+    first_principal = np.minimum.reduceat(pos, first) if n_off else pos
+    ringleader = np.zeros(n_off, dtype=bool)
+    lead = group & (first_principal < n_off)
+    ringleader[first_principal[lead]] = True
+    return principal, ringleader
 
 
 def _case_ids(case_year: np.ndarray) -> np.ndarray:

@@ -271,6 +271,20 @@ class Traits(_Frozen):
     plea_leniency_from: int = Field(2017, description="first year of 认罪认罚 practice")
 
 
+class Roles(_Frozen):
+    """Defendants' roles and combined sentences. Principals (主犯, art. 26) are the co-defendants
+    who are not accessories; a case of three or more defendants is a criminal group (犯罪集团,
+    art. 97) with probability ``criminal_group``, led by its first principal, a ringleader
+    (首要分子) the law never gives probation (art. 74). An offender's sentence combines
+    several crimes (数罪并罚, art. 69) with probability ``several_charges``: 2 + Poisson(
+    ``extra_charges``) charges, and a fixed term capped at the art. 69 limit
+    (``law.term_cap``) instead of the article's maximum. Both default to 0, as in the study."""
+
+    criminal_group: float = Field(0.0, ge=0, le=1, description="among cases of >= 3 defendants")
+    several_charges: float = Field(0.0, ge=0, le=1, description="share of offenders")
+    extra_charges: float = Field(0.3, ge=0, description="Poisson mean of charges beyond two")
+
+
 class Sentence(Predictor):
     """Log prison term (months) of custodial offenders, before the statutory bounds."""
 
@@ -422,6 +436,7 @@ class Scenario(_Frozen):
     article_mix: ArticleMix
     group_size: GroupSize
     traits: Traits = Field(default_factory=Traits)
+    roles: Roles = Field(default_factory=Roles)
     sentence: Sentence
     disposition: Disposition = Field(default_factory=Disposition)
     probation: Probation
