@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext
 from ccmodels.report.sections import pct
@@ -81,42 +80,23 @@ def checks(
     """Predictive-check figures and statistics of the replicated dispositions (prior or
     posterior): both shares by year and by value chain."""
     obs = observed(rows)
-    years = rows["year"].to_numpy(int)
     blocks: list[Block] = []
     stats: dict[str, tuple[float, np.ndarray]] = {}
     for cat, label in LABELS.items():
-        y, r = obs[cat].to_numpy(), np.asarray(rep[cat].values, float)
-        ys, rep_year = oc.by_year(r, years)
-        _, obs_year = oc.by_year(y, years)
-        chains, rep_ch = oc.by_chain(r, rows)
-        _, obs_ch = oc.by_chain(y, rows)
-        ylabel = f"share {label} (%)"
-        for key, groups, o, rr, xl in (
-            ("year", ys, obs_year, rep_year, "year"),
-            ("value_chain", chains, obs_ch, rep_ch, "value chain"),
-        ):
-            blocks.append(
-                ctx.figure(
-                    f"{what}_ppc_{cat}_by_{key}",
-                    fg.ppc_by_group(
-                        groups,
-                        o,
-                        rr,
-                        ylabel,
-                        f"Share {label} by {xl}: observed and {what} predictive",
-                        what=what,
-                        percent=True,
-                        xlabel=xl,
-                    ),
-                    f"Share {label} by {xl} ({what} predictive)",
-                    f"Observed share per {xl} (black diamonds) against the replicated share's "
-                    "50% (thick) and 95% (thin) intervals.",
-                )
-            )
-        stats[f"share {label}"] = (float(y.mean()), r.mean(1))
-        stats |= {
-            f"share {label} {yy}": (float(obs_year[i]), rep_year[:, i]) for i, yy in enumerate(ys)
-        }
+        b, st = oc.share_checks(
+            ctx,
+            rows,
+            obs[cat].to_numpy(),
+            np.asarray(rep[cat].values, float),
+            what,
+            name=cat,
+            title=f"Share {label}",
+            ylabel=f"share {label} (%)",
+            noun="share",
+            short="share",
+        )
+        blocks += b
+        stats |= st
     table, out = oc.stat_rows(stats, dict.fromkeys(stats, pct))
     blocks.append(table)
     return blocks, out

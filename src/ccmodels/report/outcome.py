@@ -40,6 +40,7 @@ __all__ = [
     "outcome_report",
     "register_outcome",
     "replicate_index",
+    "share_checks",
     "stat_rows",
     "trend_section",
     "trend_table",
@@ -195,6 +196,58 @@ def by_chain(values: np.ndarray, rows: pd.DataFrame) -> tuple[list[str], np.ndar
         if col in rows and rows[col].any()
     ]
     return [c for c, _ in keep], np.stack([values[..., m].mean(-1) for _, m in keep], -1)
+
+
+def share_checks(
+    ctx: FitContext,
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    r: np.ndarray,
+    what: str,
+    *,
+    name: str,
+    title: str,
+    ylabel: str,
+    noun: str,
+    short: str,
+) -> tuple[list[Block], dict[str, tuple[float, np.ndarray]]]:
+    """Predictive checks of a 0/1 outcome's share: observed ``y`` (rows) against replicated
+    ``r`` (sample, row), by year and by value chain, as two figures and the statistics
+    ``title`` overall and per year (for :func:`stat_rows`)."""
+    from ccmodels.report import figures as fg
+
+    years = rows["year"].to_numpy(int)
+    ys, rep_year = by_year(r, years)
+    _, obs_year = by_year(y, years)
+    chains, rep_ch = by_chain(r, rows)
+    _, obs_ch = by_chain(y, rows)
+    blocks: list[Block] = []
+    for key, groups, o, rr, by, xlabel in (
+        ("year", ys, obs_year, rep_year, "year", "judgment year"),
+        ("value_chain", chains, obs_ch, rep_ch, "value chain", "value chain"),
+    ):
+        blocks.append(
+            ctx.figure(
+                f"{what}_ppc_{name}_by_{key}",
+                fg.ppc_by_group(
+                    groups,
+                    o,
+                    rr,
+                    ylabel,
+                    f"{title} by {by}: observed and {what} predictive",
+                    what=what,
+                    percent=True,
+                    xlabel=xlabel,
+                ),
+                f"{title} by {by} ({what} predictive)",
+                f"Observed {noun} per {by} (black diamonds) against the replicated {short}'s "
+                "50% (thick) and 95% (thin) intervals.",
+            )
+        )
+    stat = title[0].lower() + title[1:]
+    stats = {stat: (float(y.mean()), r.mean(1))}
+    stats |= {f"{stat} {yy}": (float(obs_year[i]), rep_year[:, i]) for i, yy in enumerate(ys)}
+    return blocks, stats
 
 
 # ---------------------------------------------------------------------- intra-case correlation

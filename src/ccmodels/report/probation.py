@@ -95,48 +95,19 @@ def checks(
     ctx: FitContext, rows: pd.DataFrame, rep: xr.Dataset, what: str
 ) -> tuple[list[Block], dict[str, Any]]:
     """Predictive-check figures and statistics of replicated probation (prior or posterior)."""
-    y, r, years = oc.observed_replicated(rows, rep, "probation")
-    ys, rep_year = oc.by_year(r, years)
-    _, obs_year = oc.by_year(y, years)
-    chains, rep_ch = oc.by_chain(r, rows)
-    _, obs_ch = oc.by_chain(y, rows)
-    blocks: list[Block] = [
-        ctx.figure(
-            f"{what}_ppc_probation_by_year",
-            fg.ppc_by_group(
-                ys,
-                obs_year,
-                rep_year,
-                "probation rate (% of eligible)",
-                f"Probation rate by year: observed and {what} predictive",
-                what=what,
-                percent=True,
-            ),
-            f"Probation rate by year ({what} predictive)",
-            "Observed probation rate per year (black diamonds) against the replicated rate's "
-            "50% (thick) and 95% (thin) intervals.",
-        ),
-        ctx.figure(
-            f"{what}_ppc_probation_by_value_chain",
-            fg.ppc_by_group(
-                chains,
-                obs_ch,
-                rep_ch,
-                "probation rate (% of eligible)",
-                f"Probation rate by value chain: observed and {what} predictive",
-                what=what,
-                percent=True,
-                xlabel="value chain",
-            ),
-            f"Probation rate by value chain ({what} predictive)",
-            "Observed probation rate per value chain (black diamonds) against the replicated "
-            "rate's 50% (thick) and 95% (thin) intervals.",
-        ),
-    ]
-    stats = {"probation rate": (float(y.mean()), r.mean(1))}
-    stats |= {
-        f"probation rate {yy}": (float(obs_year[i]), rep_year[:, i]) for i, yy in enumerate(ys)
-    }
+    y, r, _ = oc.observed_replicated(rows, rep, "probation")
+    blocks, stats = oc.share_checks(
+        ctx,
+        rows,
+        y,
+        r,
+        what,
+        name="probation",
+        title="Probation rate",
+        ylabel="probation rate (% of eligible)",
+        noun="probation rate",
+        short="rate",
+    )
     table, out = oc.stat_rows(stats, dict.fromkeys(stats, pct))
     blocks.append(table)
     return blocks, out
