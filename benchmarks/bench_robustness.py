@@ -12,6 +12,10 @@ Prints a table and writes benchmarks/results/robustness.json
 vs_sentence}, ...]}``).
 
     python benchmarks/bench_robustness.py [--seeds 10] [--seeds-10x 3] [--models sentence,fine]
+        [--first-seed 4] [--first-seed-10x 0] [--append]
+
+``--append`` keeps the runs already in ``--out`` and replaces those fitted again (same model,
+scale and seed), so the table can be filled in several sittings.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10, help="populations at the study's size")
     ap.add_argument("--seeds-10x", type=int, default=3, help="populations at 10x its volume")
     ap.add_argument("--models", default=",".join(MODELS), help="comma-separated model types")
+    ap.add_argument("--first-seed", type=int, default=0, help="first seed at the study's size")
+    ap.add_argument("--first-seed-10x", type=int, default=0, help="first seed at 10x")
+    ap.add_argument("--append", action="store_true", help="keep the runs already in --out")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]
@@ -66,15 +73,24 @@ def main() -> None:
         ap.error(f"unknown model(s) {unknown}; allowed: {', '.join(MODELS)}")
     order = ["sentence", *[n for n in names if n != "sentence"]]  # the baseline first
     base = Scenario.default()
-    scales = [(1, args.seeds), (10, args.seeds_10x)]
-    runs = []
+    scales = [
+        (1, range(args.first_seed, args.seeds)),
+        (10, range(args.first_seed_10x, args.seeds_10x)),
+    ]
+    kept: list[dict] = []
+    if args.append and args.out.exists():
+        try:
+            kept = json.loads(args.out.read_text())["runs"]
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            ap.error(f"--append: {args.out} is not a robustness table ({e})")
+    runs: list[dict] = []
     print(
         f"{'model':<10} {'scale':>5} {'seed':>4} {'rows':>7} {'wall s':>8} {'x sentence':>10} "
         f"{'min ESS':>8} {'max R-hat':>9} {'div':>4}"
     )
-    for scale, n_seeds in scales:
+    for scale, seeds in scales:
         sc = base.replace(volume={"scale": base.volume.scale * scale})
-        for seed in range(n_seeds):
+        for seed in seeds:
             pop = simulate(sc, seed)
             sentence_wall = None
             for name in order:
@@ -97,6 +113,9 @@ def main() -> None:
                     )
     bad = [r for r in runs if r["divergences"] or r["rhat_max"] > 1.01 or r["ess_bulk_min"] < 400]
     print(f"{len(runs)} fits; {len(bad)} with a divergence, R-hat > 1.01 or bulk ESS < 400")
+    new = {(r["model"], r["scale"], r["seed"]) for r in runs}
+    table = [r for r in kept if (r["model"], r["scale"], r["seed"]) not in new] + runs
+    table.sort(key=lambda r: (r["scale"], r["seed"], list(MODELS).index(r["model"])))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -104,11 +123,18 @@ def main() -> None:
                 "ccmodels_version": __version__,
                 "python": platform.python_version(),
                 "machine": platform.machine(),
-                "runs": runs,
+                "runs": table,
             },
             indent=2,
         )
     )
+    if kept:
+        bad_all = [
+            r for r in table if r["divergences"] or r["rhat_max"] > 1.01 or r["ess_bulk_min"] < 400
+        ]
+        print(
+            f"table: {len(table)} fits; {len(bad_all)} with a divergence, R-hat > 1.01 or ESS < 400"
+        )
     print(f"wrote {args.out}")
 
 
