@@ -25,7 +25,7 @@ from ccmodels.models import (
     load_fit,
 )
 from ccmodels.models.case_effect import gh_rule, integrated_logp
-from ccmodels.models.disposition import DispositionModel
+from ccmodels.models.disposition import DispositionModel, category_logp, distinct_lone_rows
 from ccmodels.models.pipeline import PipelineError, SentencingPipeline
 from ccmodels.models.sentence import case_loglik, censored_lognormal_mean
 
@@ -552,6 +552,52 @@ def test_lone_offenders_case_effect_integral_matches_adaptive_quadrature():
     np.testing.assert_allclose(g(logit, 2.0), np.log(expit(sign * logit)), rtol=1e-12)
     x, logw = gh_rule()
     assert abs(np.exp(logw).sum() - 1) < 1e-13 and abs(np.exp(logw) @ x) < 1e-12
+
+
+def test_disposition_likelihood_is_the_three_category_integral():
+    """The disposition's per-row log-likelihood (one binary-logit integral per distinct lone
+    row) against the softmax over the three categories integrated over the case effect by
+    scipy's adaptive quadrature; rows in shared cases at a zero effect; distinct rows alike."""
+    import pytensor
+    import pytensor.tensor as pt
+    from scipy.special import softmax
+
+    rng = np.random.default_rng(3)
+    n = 40
+    x = rng.integers(0, 2, (n, 3)).astype(float)  # a design matrix with repeated rows
+    beta_ex, beta_fo = np.array([-3.0, 1.2, -0.7]), np.array([-4.0, 0.5, 2.0])
+    ok = rng.random(n) < 0.7
+    a, b = x @ beta_ex, np.where(ok, x @ beta_fo, -1e4)
+    y = rng.integers(0, 3, n)
+    y[~ok & (y == 2)] = 0
+    alone = rng.random(n) < 0.8
+    rep, inv = distinct_lone_rows(np.column_stack([x, ok]), y, alone)  # as the model keys them
+    assert rep.size < alone.sum()  # some lone rows share a representative
+    np.testing.assert_array_equal(x[rep[inv[alone]]], x[alone])
+    np.testing.assert_array_equal(ok[rep[inv[alone]]], ok[alone])
+    np.testing.assert_array_equal(y[rep[inv[alone]]], y[alone])
+    v, la, lb, t = pt.lvector("v"), pt.dvector("a"), pt.dvector("b"), pt.dscalar("t")
+    fn = {
+        k: pytensor.function([v, la, lb, t], category_logp(v, la, lb, t, alone, dist))
+        for k, dist in (("distinct", (rep, inv)), ("each", None))
+    }
+    for tau in (0.3, 1.0, 1.5):
+
+        def brute(i: int, tau: float = tau) -> float:
+            if not alone[i]:
+                return float(np.log(softmax([0.0, a[i], b[i]])[y[i]]))
+
+            def f(z: float) -> float:
+                p = softmax([0.0, a[i] + tau * z, b[i] + tau * z])[y[i]]
+                return float(p * np.exp(-z * z / 2) / np.sqrt(2 * np.pi))
+
+            return float(
+                np.log(integrate.quad(f, -40, 40, epsabs=1e-300, epsrel=1e-12, limit=200)[0])
+            )
+
+        want = np.array([brute(i) for i in range(n)])
+        for kind, g in fn.items():  # Gauss-Hermite errs by < 1e-7 nats at tau <= 1.5
+            np.testing.assert_allclose(g(y, a, b, tau), want, atol=1e-7, rtol=0, err_msg=kind)
 
 
 def test_disposition_respects_the_law(fitted, population):

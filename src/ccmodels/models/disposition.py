@@ -44,7 +44,13 @@ from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design
 from ccmodels.models.summaries import group_summary
 
-__all__ = ["CATEGORIES", "DispositionModel", "probabilities"]
+__all__ = [
+    "CATEGORIES",
+    "DispositionModel",
+    "category_logp",
+    "distinct_lone_rows",
+    "probabilities",
+]
 
 #: the categories, in the order of the codes (0 is the reference)
 CATEGORIES = ("custodial", "exempt", "fine_only")
@@ -58,6 +64,63 @@ def probabilities(lp_exempt: Any, lp_fine_only: Any, fine_only_ok: Any) -> tuple
     lp_fo = np.where(fine_only_ok, lp_fine_only, -np.inf)
     log_den = np.logaddexp(0.0, np.logaddexp(lp_exempt, lp_fo))
     return np.exp(lp_exempt - log_den), np.exp(lp_fo - log_den)
+
+
+def distinct_lone_rows(
+    x: np.ndarray, y: np.ndarray, alone: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One representative of each distinct (covariate row, outcome) among the lone rows.
+
+    ``x`` holds every input of the likelihood (the design matrix and the fine-only rule):
+    rows alike in it and in ``y`` have the same likelihood, so their case-effect integral is computed once. Returns ``rep`` (row indices of
+    the representatives) and ``inv`` (each row's position in ``rep``; 0 for rows in shared
+    cases, which are not integrated)."""
+    idx = np.flatnonzero(alone)
+    inv = np.zeros(len(y), dtype=np.int64)
+    if idx.size == 0:
+        return idx.astype(np.int64), inv
+    key = np.column_stack([x[idx], y[idx]])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inv[idx] = np.ravel(inverse)
+    return idx[first].astype(np.int64), inv
+
+
+def category_logp(
+    value: Any,
+    l_ex: Any,
+    l_fo: Any,
+    tau: Any,
+    alone: np.ndarray,
+    distinct: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Any:
+    """Per-row log P(observed category) (PyTensor), the lone rows' case effects integrated out.
+
+    The case effect ``u`` shifts both logits alike, so with ``c = log(e^a + e^b)`` (``a``, ``b``
+    the exempt and fine-only logits) ``P(custodial | u) = sigmoid(-(c + u))`` and
+    ``P(exempt | u) = e^(a - c) sigmoid(c + u)`` (fine only likewise with ``b``): the integral
+    over ``u`` is that of a binary logit at ``c``, one sigmoid per node instead of a softmax
+    over three categories (:func:`ccmodels.models.case_effect.integrated_logp`), and it is
+    computed once per distinct lone row (``distinct``, from :func:`distinct_lone_rows`; every
+    lone row on its own when None). Rows in shared cases (their effect is in the logits) are
+    evaluated at ``u = 0``.
+    """
+    c = pt.logaddexp(l_ex, l_fo)
+    log_share = pt.switch(pt.eq(value, 1), l_ex - c, pt.switch(pt.eq(value, 2), l_fo - c, 0.0))
+    sign = pt.switch(pt.eq(value, 0), -1.0, 1.0)
+    at_zero = -pt.softplus(-sign * c)  # log sigmoid(sign * c)
+    if distinct is None:
+        rep = np.flatnonzero(alone)
+        inv = np.zeros(len(alone), dtype=np.int64)
+        inv[rep] = np.arange(rep.size)
+    else:
+        rep, inv = distinct
+    if rep.size == 0:
+        return log_share + at_zero
+    s_r, c_r = sign[rep][:, None], c[rep][:, None]
+    integral = case_effect.integrated_logp(
+        lambda shift: pt.sigmoid(s_r * (c_r + shift)), tau, np.ones(rep.size, dtype=bool)
+    )
+    return log_share + pt.where(alone, integral[inv], at_zero)
 
 
 class DispositionModel(Model):
@@ -126,19 +189,13 @@ class DispositionModel(Model):
         ok = d.extra["fine_only_ok"]
         l_fo = pt.where(ok, self.predictor("disp_fine_only", d) + u, _NEVER)
         alone = d.extra["alone"]
+        # rows alike in every input of the likelihood (the fine-only rule too: it follows the
+        # article even when the model has no article effect)
+        inputs = np.column_stack([d.x.matrix(d.coords), ok])
+        distinct = distinct_lone_rows(inputs, d.extra["y"], alone)
 
         def logp(value: Any, l_ex: Any, l_fo: Any, tau: Any) -> Any:
-            v = value[:, None]
-
-            def at(shift: Any) -> Any:  # P(observed category)
-                a = l_ex[:, None] + shift
-                b = l_fo[:, None] + shift
-                m = pt.maximum(pt.maximum(a, b), 0.0)
-                e0, ea, eb = pt.exp(-m), pt.exp(a - m), pt.exp(b - m)
-                num = pt.switch(pt.eq(v, 1), ea, pt.switch(pt.eq(v, 2), eb, e0))
-                return num / (e0 + ea + eb)
-
-            return case_effect.integrated_logp(at, tau, alone)
+            return category_logp(value, l_ex, l_fo, tau, alone, distinct)
 
         pm.CustomDist(
             "disposition_obs", l_ex, l_fo, tau, logp=logp, observed=d.extra["y"], dims="row"
