@@ -72,9 +72,9 @@ def distinct_lone_rows(
     """One representative of each distinct (covariate row, outcome) among the lone rows.
 
     ``x`` holds every input of the likelihood (the design matrix and the fine-only rule):
-    rows alike in it and in ``y`` have the same likelihood, so their case-effect integral is computed once. Returns ``rep`` (row indices of
-    the representatives) and ``inv`` (each row's position in ``rep``; 0 for rows in shared
-    cases, which are not integrated)."""
+    rows alike in it and in ``y`` have the same likelihood, so their case-effect integral is
+    computed once. Returns ``rep`` (row indices of the representatives) and ``inv`` (each
+    row's position in ``rep``; 0 for rows in shared cases, which are not integrated)."""
     idx = np.flatnonzero(alone)
     inv = np.zeros(len(y), dtype=np.int64)
     if idx.size == 0:
@@ -108,12 +108,8 @@ def category_logp(
     log_share = pt.switch(pt.eq(value, 1), l_ex - c, pt.switch(pt.eq(value, 2), l_fo - c, 0.0))
     sign = pt.switch(pt.eq(value, 0), -1.0, 1.0)
     at_zero = -pt.softplus(-sign * c)  # log sigmoid(sign * c)
-    if distinct is None:
-        rep = np.flatnonzero(alone)
-        inv = np.zeros(len(alone), dtype=np.int64)
-        inv[rep] = np.arange(rep.size)
-    else:
-        rep, inv = distinct
+    n = len(alone)
+    rep, inv = distinct or distinct_lone_rows(np.arange(n)[:, None], np.zeros(n), alone)
     if rep.size == 0:
         return log_share + at_zero
     s_r, c_r = sign[rep][:, None], c[rep][:, None]
