@@ -57,6 +57,11 @@ def fit_one(name: str, offenders, seed: int) -> dict:
     }
 
 
+def fails(run: dict) -> bool:
+    """A fit below the bar: a divergence, R-hat above 1.01 or bulk ESS below 400."""
+    return bool(run["divergences"] or run["rhat_max"] > 1.01 or run["ess_bulk_min"] < 400)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=10, help="populations at the study's size")
@@ -111,7 +116,7 @@ def main() -> None:
                         f"{r['rhat_max']:>9.4f} {r['divergences']:>4}",
                         flush=True,
                     )
-    bad = [r for r in runs if r["divergences"] or r["rhat_max"] > 1.01 or r["ess_bulk_min"] < 400]
+    bad = [r for r in runs if fails(r)]
     print(f"{len(runs)} fits; {len(bad)} with a divergence, R-hat > 1.01 or bulk ESS < 400")
     new = {(r["model"], r["scale"], r["seed"]) for r in runs}
     table = [r for r in kept if (r["model"], r["scale"], r["seed"]) not in new] + runs
@@ -129,9 +134,7 @@ def main() -> None:
         )
     )
     if kept:
-        bad_all = [
-            r for r in table if r["divergences"] or r["rhat_max"] > 1.01 or r["ess_bulk_min"] < 400
-        ]
+        bad_all = [r for r in table if fails(r)]
         print(
             f"table: {len(table)} fits; {len(bad_all)} with a divergence, R-hat > 1.01 or ESS < 400"
         )
