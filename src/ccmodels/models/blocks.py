@@ -33,7 +33,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc_extras.prior import Prior
 
-__all__ = ["Centring", "linear_priors", "predictor_values"]
+__all__ = ["POOLING_GAMMA", "Centring", "linear_priors", "predictor_values"]
 
 
 @dataclass(frozen=True)
@@ -46,19 +46,32 @@ class Centring:
     drift: bool = False
 
 
+#: A boundary-avoiding prior for the pooling scale of a handful of groups (four value chains,
+#: six to eight articles): mean 1/3, mode 1/6, density falling to 0 at 0. A few groups cannot
+#: tell a scale of 0.02 from one of 0.2, so under ``HalfNormal(0.5)`` the posterior reaches
+#: into the neck of the funnel, centred or not; this prior keeps it out while the data can
+#: still move the scale anywhere from 0.05 to 1.
+POOLING_GAMMA = Prior("Gamma", alpha=2.0, beta=6.0)
+
+
 def linear_priors(
-    intercept: Prior, sigma_year: float = 0.3, drift: float = 0.3
+    intercept: Prior,
+    sigma_year: float = 0.3,
+    drift: float = 0.3,
+    pooling: Prior | None = None,
 ) -> dict[str, Prior]:
     """The default priors of one linear predictor's blocks: the intercept given, a year walk
     whose steps have scale ``HalfNormal(sigma_year)`` and mean ``Normal(0, drift)`` (with
-    ``effects.year_drift = true``), pooling scales ``HalfNormal(0.5)`` for chains and
-    articles, and ``Normal(0, 1)`` trait coefficients."""
+    ``effects.year_drift = true``), pooling scales ``pooling`` (default ``HalfNormal(0.5)``;
+    see :data:`POOLING_GAMMA`) for chains and articles, and ``Normal(0, 1)`` trait
+    coefficients."""
+    pool = pooling if pooling is not None else Prior("HalfNormal", sigma=0.5)
     return {
         "intercept": intercept,
         "sigma_year": Prior("HalfNormal", sigma=sigma_year),
         "year_drift": Prior("Normal", mu=0.0, sigma=drift),
-        "sigma_chain": Prior("HalfNormal", sigma=0.5),
-        "sigma_article": Prior("HalfNormal", sigma=0.5),
+        "sigma_chain": pool.deepcopy(),
+        "sigma_article": pool.deepcopy(),
         "beta": Prior("Normal", mu=0.0, sigma=1.0),
     }
 
