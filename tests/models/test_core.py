@@ -17,7 +17,7 @@ from pymc_extras.prior import Prior
 from ccmodels import params
 from ccmodels.models import FineModel, ModelConfigError, ProbationModel, SentenceModel, blocks
 from ccmodels.models.base import Draws, Model
-from ccmodels.models.design import Design, case_rows, centring, year_rows
+from ccmodels.models.design import Design, case_rows, centring, partial_weights, year_rows
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 
@@ -165,7 +165,10 @@ def test_auto_centring_uses_the_models_row_threshold(population):
     counts = m.design.x.chains.sum(axis=0)
     assert 50 <= counts.min() < 300
     assert "term_chain_z" in {v.name for v in m.model.free_RVs}
-    assert centring(m.design, m.effects).chain  # the default threshold would centre them
+    scales = m.year_scales(m.design, m.priors)
+    assert centring(
+        m.design, m.effects, None, scales
+    ).chain  # the default threshold would centre them
     with expected_warnings():
         m.build(simulate(Scenario.default().scaled(9.0), 3).offenders)
     assert "term_chain" in {v.name for v in m.model.free_RVs}
@@ -228,3 +231,52 @@ def test_effects_set_sampler_defaults_under_the_users_own():
     mine = SentenceModel(effects={"likelihood": "student_t"}, sampler={"draws": 300})
     assert (mine.sampler["adaptation"], mine.sampler["draws"]) == ("diag", 300)
     assert SentenceModel().sampler["adaptation"] == "low_rank"
+
+
+def test_partial_weights_grow_with_the_rows_of_both_years():
+    """A step's centred fraction: in [0, 1), larger when either year it joins has more rows,
+    smaller when the outcome is noisier, half where the data's precision equals the prior's."""
+    w = partial_weights(np.array([10, 40, 160, 640]), noise=0.7, step=0.25)
+    assert np.all((w > 0) & (w < 1)) and np.all(np.diff(w) > 0)
+    assert np.all(partial_weights(np.array([10, 40, 160, 640]), 1.4, 0.25) < w)
+    n = 1.0 / (1.0 / 40 + 1.0 / 40)  # the precision of a difference of two means, in rows
+    half = partial_weights(np.array([40, 40]), noise=np.sqrt(n) * 0.25, step=0.25)
+    np.testing.assert_allclose(half, [0.5])
+    assert partial_weights(np.array([0, 50]), 0.7, 0.25)[0] == 0.0  # an empty year
+
+
+@pytest.mark.parametrize("w", [0.0, 0.3, 1.0])
+def test_partially_centred_walk_has_the_walks_prior(w):
+    """Whatever the centred fraction, the steps are Normal(0, sigma_year): their spread given
+    sigma_year is 1 in sigma units (a wrong power of sigma would make it depend on sigma)."""
+    coords = {"year": [2012, 2013, 2014, 2015], "year_step": [2013, 2014, 2015]}
+    priors = {"sigma_year": Prior("Gamma", alpha=2.0, beta=8.0)}
+    with pm.Model(coords=coords):
+        out = blocks.year_effect("t", priors, blocks.Centring(year=np.full(3, w)))
+        eff = out["t_year_effect"]
+        steps = eff[1:] - eff[:-1]
+        draws_s, draws_sigma = pm.draw([steps, out["t_sigma_year"]], draws=20000, random_seed=1)
+    z = (draws_s / draws_sigma[:, None]).ravel()
+    # 60,000 standard normal values: the sd is within 4 MC errors (4 / sqrt(2 n)) of 1, and
+    # the spread does not change with sigma (the lower and upper halves of sigma alike)
+    assert abs(z.std() - 1.0) < 4 / np.sqrt(2 * z.size)
+    lo = draws_sigma < np.median(draws_sigma)
+    for half in (lo, ~lo):
+        zz = (draws_s[half] / draws_sigma[half, None]).ravel()
+        assert abs(zz.std() - 1.0) < 4 / np.sqrt(2 * zz.size)
+
+
+def test_partial_year_centring_is_offered_only_where_the_model_says(population):
+    """The sentence model centres its walk partially by default; a model without the noise
+    scale (probation: a binary outcome) refuses "partial" and names what it allows."""
+    m = SentenceModel()
+    with expected_warnings():
+        m.build(population.offenders)
+    assert "term_year_step" in {v.name for v in m.model.free_RVs}
+    assert m.design is not None
+    c = centring(m.design, m.effects, m.auto_center_min_rows, m.year_scales(m.design, m.priors))
+    assert isinstance(c.year, np.ndarray) and np.all((c.year > 0) & (c.year < 1))
+    p = ProbationModel(effects={"year_centered": "partial"})
+    with pytest.raises(ModelConfigError, match="allowed: true, false, 'auto'"):
+        with expected_warnings():
+            p.build(population.offenders)

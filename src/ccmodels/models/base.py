@@ -153,8 +153,17 @@ class Model(Predictive, ABC):
     def predictor_values(
         self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
     ) -> dict[str, Any]:
-        c = design.centring(d, self.block_effects(prefix), self.auto_center_min_rows)
-        return blocks.predictor_values(prefix, priors or self.priors, d.coords, c)
+        pri = priors or self.priors
+        c = design.centring(
+            d, self.block_effects(prefix), self.auto_center_min_rows, self.year_scales(d, pri)
+        )
+        return blocks.predictor_values(prefix, pri, d.coords, c)
+
+    def year_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
+        """(noise, typical step) for a partially centred year walk (``year_centered =
+        "partial"``): the spread of one row's outcome about its year's level and the prior
+        mean of ``sigma_year``. None (hook default): the model does not offer it."""
+        return None
 
     def block_effects(self, prefix: str) -> Mapping[str, Any]:
         """The effects that parameterise the blocks of ``prefix`` (hook: one per predictor)."""

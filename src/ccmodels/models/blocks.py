@@ -33,14 +33,15 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc_extras.prior import Prior
 
-__all__ = ["POOLING_GAMMA", "Centring", "linear_priors", "predictor_values"]
+__all__ = ["POOLING_GAMMA", "Centring", "linear_priors", "predictor_values", "prior_mean"]
 
 
 @dataclass(frozen=True)
 class Centring:
     """Which parameterisation each block uses (see :func:`ccmodels.models.design.centring`)."""
 
-    year: bool = False
+    #: True (centred), False (non-centred), or per step the centred fraction in [0, 1]
+    year: bool | np.ndarray = False
     chain: bool = False
     article: bool | np.ndarray = False
     drift: bool = False
@@ -52,6 +53,21 @@ class Centring:
 #: into the neck of the funnel, centred or not; this prior keeps it out while the data can
 #: still move the scale anywhere from 0.05 to 1.
 POOLING_GAMMA = Prior("Gamma", alpha=2.0, beta=6.0)
+
+
+def prior_mean(p: Prior, draws: int = 4000) -> float:
+    """The mean of a scalar prior: in closed form for the usual scale priors, else from
+    ``draws`` draws (seed 0)."""
+    k = {key: v for key, v in p.parameters.items() if isinstance(v, int | float)}
+    if p.distribution == "HalfNormal" and "sigma" in k:
+        return float(k["sigma"] * np.sqrt(2.0 / np.pi))
+    if p.distribution == "Gamma" and {"alpha", "beta"} <= set(k):
+        return float(k["alpha"] / k["beta"])
+    if p.distribution == "Exponential" and "lam" in k:
+        return float(1.0 / k["lam"])
+    with pm.Model():
+        v = p.deepcopy().create_variable("v")
+        return float(np.mean(pm.draw(v, draws=draws, random_seed=0)))
 
 
 def linear_priors(
@@ -87,13 +103,21 @@ def _var(priors: Mapping[str, Prior], key: str, name: str, dims: Any = None) -> 
 def year_effect(prefix: str, priors: Mapping[str, Prior], c: Centring) -> dict[str, Any]:
     """The centred year walk. Non-centred (steps ``drift + z * sigma``) suits weakly informed
     years; centred (steps ``~ Normal(drift, sigma)``) suits years with plenty of data, where
-    the non-centred form couples ``sigma`` with every step."""
+    the non-centred form couples ``sigma`` with every step. Partially centred (``c.year`` an
+    array ``w`` of fractions per step): ``s ~ Normal(w * drift, sigma**w)`` and steps
+    ``drift + sigma**(1 - w) * (s - w * drift)``, the same walk, with w = 1 centred and w = 0
+    non-centred (Papaspiliopoulos, Roberts and Skold 2007; Gorinova, Moore and Hoffman 2020)."""
     out = {f"{prefix}_sigma_year": _var(priors, "sigma_year", f"{prefix}_sigma_year")}
     sigma = out[f"{prefix}_sigma_year"]
     drift: Any = 0.0
-    if c.drift and (c.year or _split_drift(priors["year_drift"]) is None):
+    partial = isinstance(c.year, np.ndarray)
+    if c.drift and (partial or c.year or _split_drift(priors["year_drift"]) is None):
         drift = out[f"{prefix}_year_drift"] = _var(priors, "year_drift", f"{prefix}_year_drift")
-    if c.year:
+    if partial:
+        w = pt.constant(np.asarray(c.year, dtype=float))
+        s = pm.Normal(f"{prefix}_year_step", w * drift, sigma**w, dims="year_step")
+        steps = drift + sigma ** (1.0 - w) * (s - w * drift)
+    elif c.year:
         steps = pm.Normal(f"{prefix}_year_step", drift, sigma, dims="year_step")
     elif c.drift and _split_drift(priors["year_drift"]) is not None:
         steps, drift = _drift_walk(prefix, priors["year_drift"], sigma)

@@ -30,6 +30,7 @@ __all__ = [
     "level_coords",
     "make_design",
     "offender_rows",
+    "partial_weights",
     "year_rows",
 ]
 
@@ -185,13 +186,21 @@ def extended_coords(
 
 
 def centring(
-    d: Design, effects: Mapping[str, Any], min_rows: Mapping[str, int] | None = None
+    d: Design,
+    effects: Mapping[str, Any],
+    min_rows: Mapping[str, int] | None = None,
+    year_scales: tuple[float, float] | None = None,
 ) -> Centring:
     """The parameterisation of each block: an explicit choice, or ``"auto"``: centred where
     every level has at least ``min_rows[block]`` rows (default :data:`AUTO_CENTER_MIN_ROWS`;
     the data then pin each effect and the non-centred form would couple the scale with every
     innovation); non-centred otherwise (a funnel appears when levels hold little data). For
-    articles "auto" is decided per level (a mask)."""
+    articles "auto" is decided per level (a mask).
+
+    ``year_centered = "partial"`` centres each step of the year walk by the fraction
+    :func:`partial_weights` gives from the rows of the two years it joins and ``year_scales``
+    (the outcome's noise and a typical step size), for years neither weakly nor strongly
+    informed, where both forms leave a funnel (see :func:`ccmodels.models.blocks.year_effect`)."""
     limits = dict.fromkeys(("year", "chain", "article"), AUTO_CENTER_MIN_ROWS)
     limits |= min_rows or {}
 
@@ -205,10 +214,20 @@ def centring(
         return value
 
     x = d.x
-    year = chain = False
+    year: bool | np.ndarray = False
+    chain = False
     art: bool | np.ndarray = False
     if x.year_idx is not None:
-        year = auto("year_centered", np.bincount(x.year_idx, minlength=len(d.coords["year"])))
+        counts = np.bincount(x.year_idx, minlength=len(d.coords["year"]))
+        if effects.get("year_centered") == "partial":
+            if year_scales is None:
+                raise ModelConfigError(
+                    "effect 'year_centered' = 'partial' is not available for this model; "
+                    "allowed: true, false, 'auto'"
+                )
+            year = partial_weights(counts, *year_scales)
+        else:
+            year = auto("year_centered", counts)
     if x.chains is not None:
         chain = auto("chain_centered", x.chains.sum(axis=0))
     if x.art_idx is not None:
@@ -219,3 +238,17 @@ def centring(
             else auto("article_centered", counts)
         )
     return Centring(year, chain, art, bool(effects.get("year_drift", False)))
+
+
+def partial_weights(counts: np.ndarray, noise: float, step: float) -> np.ndarray:
+    """The centred fraction of each step of a year walk: ``w = n s^2 / (n s^2 + noise^2)``, with
+    ``n = 1 / (1/n_k + 1/n_{k+1})`` the rows of the two years the step joins (the precision of
+    their difference, in rows) and ``s`` a typical step. For a normal mean with ``n`` rows and
+    effect scale ``s`` this ``w`` makes the posterior spread of the auxiliary variable flat in
+    ``s`` at ``s``: the funnel of both forms is gone there."""
+    n = np.asarray(counts, dtype=float)
+    with np.errstate(divide="ignore"):
+        pair = 1.0 / (1.0 / n[:-1] + 1.0 / n[1:])
+    pair = np.nan_to_num(pair, nan=0.0, posinf=0.0)
+    info = pair * step**2
+    return info / (info + noise**2)
