@@ -166,9 +166,7 @@ def test_auto_centring_uses_the_models_row_threshold(population):
     assert 50 <= counts.min() < 300
     assert "term_chain_z" in {v.name for v in m.model.free_RVs}
     scales = m.year_scales(m.design, m.priors)
-    assert centring(
-        m.design, m.effects, None, scales
-    ).chain  # the default threshold would centre them
+    assert centring(m.design, m.effects, None, scales).chain  # the default threshold would
     with expected_warnings():
         m.build(simulate(Scenario.default().scaled(9.0), 3).offenders)
     assert "term_chain" in {v.name for v in m.model.free_RVs}
@@ -266,6 +264,30 @@ def test_partially_centred_walk_has_the_walks_prior(w):
         assert abs(zz.std() - 1.0) < 4 / np.sqrt(2 * zz.size)
 
 
+@pytest.mark.parametrize("precision", [30.0, 3000.0])
+def test_partially_centred_articles_have_the_zero_sum_prior(precision):
+    """Whatever the scale, partially centred article effects are ZeroSumNormal(sigma_article)
+    (centred fraction following sigma): their spread over sigma is that of a zero-sum normal
+    of scale 1, sqrt((K-1)/K) per level, in the lower and upper halves of sigma alike (a wrong
+    power of sigma would make it depend on sigma)."""
+    coords = {"article": ["a", "b", "c", "d", "e"]}
+    priors = {"sigma_article": Prior("Gamma", alpha=2.0, beta=6.0)}
+    with pm.Model(coords=coords) as model:
+        c = blocks.Centring(article=np.ones(5, bool), article_precision=precision)
+        out = blocks.article_effect("t", priors, c, 0.0)
+        assert "t_article_raw" in {v.name for v in model.free_RVs}
+        draws_a, draws_sigma = pm.draw(
+            [out["t_article"], out["t_sigma_article"]], draws=20000, random_seed=2
+        )
+    z = draws_a / draws_sigma[:, None]
+    np.testing.assert_allclose(z.sum(axis=1), 0.0, atol=1e-9)
+    lo = draws_sigma < np.median(draws_sigma)
+    for half in (lo, ~lo):
+        # sd of a normal from n draws: MC error sd / sqrt(2 n) (counting draws, not values:
+        # the levels of one draw are correlated)
+        assert abs(z[half].std() - np.sqrt(4 / 5)) < 4 / np.sqrt(2 * half.sum())
+
+
 def test_partial_year_centring_is_offered_only_where_the_model_says(population):
     """The sentence model centres its walk partially by default; a model without the noise
     scale (probation: a binary outcome) refuses "partial" and names what it allows."""
@@ -274,9 +296,18 @@ def test_partial_year_centring_is_offered_only_where_the_model_says(population):
         m.build(population.offenders)
     assert "term_year_step" in {v.name for v in m.model.free_RVs}
     assert m.design is not None
-    c = centring(m.design, m.effects, m.auto_center_min_rows, m.year_scales(m.design, m.priors))
+    c = m.centring("term", m.design)
     assert isinstance(c.year, np.ndarray) and np.all((c.year > 0) & (c.year < 1))
-    p = ProbationModel(effects={"year_centered": "partial"})
-    with pytest.raises(ModelConfigError, match="allowed: true, false, 'auto'"):
+    # the well-represented articles partially centred, by a fraction that follows the scale
+    assert c.article_precision is not None and c.article_precision > 0
+    assert "term_article_rich" in {v.name for v in m.model.free_RVs}
+    for effect in ("year_centered", "article_centered"):
+        p = ProbationModel(effects={effect: "partial"})
+        with pytest.raises(
+            ModelConfigError, match=r"probation model.*allowed: true, false, 'auto'$"
+        ):
+            with expected_warnings():
+                p.build(population.offenders)
+    with pytest.raises(ModelConfigError, match=r"sentence model must be one of .*'partial', got"):
         with expected_warnings():
-            p.build(population.offenders)
+            SentenceModel(effects={"article_centered": "half"}).build(population.offenders)

@@ -255,40 +255,80 @@ def test_censored_lognormal_mean_matches_monte_carlo():
 
 
 def test_integrated_case_likelihood_matches_brute_force():
-    """Per-case log-likelihood (case effect integrated out, censoring by quadrature) against
-    scipy: multivariate normal for uncensored cases and adaptive quadrature for censored ones."""
+    """Per-case log-likelihood (case effect integrated out; one censored term in closed form,
+    several by quadrature) against scipy's adaptive quadrature of the integrand over the case
+    effect, at a tight and a wide case effect."""
     rng = np.random.default_rng(1)
-    case = np.array([0, 0, 0, 1, 2, 2, 3, 3])
+    # cases 0-1 uncensored; 2: one of two at the maximum; 3: one at each bound; 4: a lone
+    # term at the minimum; 5: two uncensored and one at the minimum
+    case = np.array([0, 0, 0, 1, 2, 2, 3, 3, 4, 5, 5, 5])
+    cens = np.array([0, 0, 0, 0, 0, 1, 1, -1, -1, 0, -1, 0])
     eta = rng.normal(3, 0.3, case.size)
-    sigma, tau = 0.5, 0.4
     y = eta + rng.normal(0, 0.6, case.size)
     log_hi = np.full(case.size, np.log(36.0))
-    log_lo = np.zeros(case.size)
-    cens = np.array([0, 0, 0, 0, 0, 1, 1, -1])  # case 2: one censored; case 3: two censored
+    log_lo = np.where(case >= 4, 2.5, 0.0)
     y = np.where(cens == 1, log_hi, np.where(cens == -1, log_lo, y))
-    x = {"y": y, "cens": cens, "case": case, "log_hi": log_hi, "log_lo": log_lo}
-    got = case_loglik(eta, sigma, tau, x).eval()
+    x = {"y": y, "cens": cens, "case": case, "log_hi": log_hi, "log_lo": log_lo, "eta": eta}
+    for sigma, tau in [(0.5, 0.4), (0.3, 1.2)]:
+        got = case_loglik(eta, sigma, tau, x).eval()
+        want = np.array([_brute_case_loglik(x, k, sigma, tau) for k in range(6)])
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
 
-    def brute(k: int) -> float:
-        idx = np.flatnonzero(case == k)
 
-        def integrand(u: float) -> float:
-            dens = stats.norm.pdf(u, 0, tau)
-            for i in idx:
-                m = eta[i] + u
-                if cens[i] == 0:
-                    dens *= stats.norm.pdf(y[i], m, sigma)
-                elif cens[i] == 1:
-                    dens *= stats.norm.sf(log_hi[i], m, sigma)
-                else:
-                    dens *= stats.norm.cdf(log_lo[i], m, sigma)
-            return dens
+def test_sampled_case_effect_integrates_to_the_case_likelihood():
+    """The likelihood the sampler sees for a case with several censored terms (its case effect
+    u = mean_u + sqrt(v) z, z ~ Normal(0, 1) sampled) integrates over z to the per-case
+    likelihood with u integrated out, for cases of 2 to 150 defendants; cases with at most
+    one censored term do not depend on z."""
+    import pytensor
+    import pytensor.tensor as pt
 
-        val, _ = integrate.quad(integrand, -8 * tau, 8 * tau, epsabs=1e-14, limit=200)
-        return float(np.log(val))
+    from ccmodels.models.sentence import multi_censored_cases
 
-    want = np.array([brute(k) for k in range(4)])
-    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
+    x = _heavy_cases()
+    keep = np.isin(x["case"], [5, 6, 7])  # a mix of bounds (150), 30 at the maximum, lone
+    x = {k: v[keep] for k, v in x.items()}
+    x["case"] = np.unique(x["case"], return_inverse=True)[1]
+    two = {  # two censored of three, and one of two
+        "case": np.array([3, 3, 3, 4, 4]),
+        "cens": np.array([1, -1, 0, 1, 0]),
+        "eta": np.array([3.2, 2.9, 3.0, 3.4, 3.1]),
+        "y": np.array([np.log(36.0), 0.0, 3.3, np.log(36.0), 2.8]),
+    }
+    x = {k: np.concatenate([x[k], two[k]]) for k in two}
+    x["log_hi"], x["log_lo"] = np.full(x["case"].size, np.log(36.0)), np.zeros(x["case"].size)
+    n_many = multi_censored_cases(x)
+    assert n_many == 3  # cases 0, 1 and 3
+    eta, s, t, z = pt.dvector(), pt.dscalar(), pt.dscalar(), pt.dvector()
+    f_int = pytensor.function([eta, s, t], case_loglik(eta, s, t, x))
+    f_aug = pytensor.function([eta, s, t, z], case_loglik(eta, s, t, x, z))
+    for sigma, tau in [(0.5, 0.4), (0.3, 1.0)]:
+        want = f_int(x["eta"], sigma, tau)
+        at0 = f_aug(x["eta"], sigma, tau, np.zeros(n_many))
+        got = at0.copy()
+        for j, k in enumerate([0, 1, 3]):
+
+            def log_f(zj: float, j: int = j, k: int = k, p: tuple = (sigma, tau)) -> float:
+                zz = np.zeros(n_many)
+                zz[j] = zj
+                return float(f_aug(x["eta"], *p, zz)[k]) + stats.norm.logpdf(zj)
+
+            grid = np.linspace(-40, 40, 8001)  # the posterior of z can sit far out
+            lg = np.array([log_f(g) for g in grid])
+            top, mode = lg.max(), grid[lg.argmax()]
+            val, _ = integrate.quad(
+                lambda zj, top=top: np.exp(log_f(zj) - top),
+                -40,
+                40,
+                points=[mode],
+                epsabs=0.0,
+                epsrel=1e-13,
+                limit=1000,
+            )
+            got[k] = np.log(val) + top
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+        moved = f_aug(x["eta"], sigma, tau, np.full(n_many, 1.5))
+        np.testing.assert_array_equal(moved[[2, 4]], at0[[2, 4]])
 
 
 def _heavy_cases() -> dict[str, np.ndarray]:
@@ -340,7 +380,9 @@ def _brute_case_loglik(x: dict[str, np.ndarray], k: int, sigma: float, tau: floa
         out = out + stats.norm.logsf(
             x["log_hi"][idx][up][:, None], eta[up][:, None] + u, sigma
         ).sum(0)
-        out = out + stats.norm.logcdf(0.0, eta[down][:, None] + u, sigma).sum(0)
+        out = out + stats.norm.logcdf(
+            x["log_lo"][idx][down][:, None], eta[down][:, None] + u, sigma
+        ).sum(0)
         return out
 
     grid = np.linspace(-40 * tau, 40 * tau, 80_001)

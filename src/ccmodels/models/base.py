@@ -154,15 +154,28 @@ class Model(Predictive, ABC):
         self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
     ) -> dict[str, Any]:
         pri = priors or self.priors
-        c = design.centring(
-            d, self.block_effects(prefix), self.auto_center_min_rows, self.year_scales(d, pri)
+        return blocks.predictor_values(prefix, pri, d.coords, self.centring(prefix, d, pri))
+
+    def centring(
+        self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
+    ) -> blocks.Centring:
+        """The parameterisation of each block of ``prefix`` on the design ``d``
+        (:func:`ccmodels.models.design.centring` with this model's effects, row limits and
+        scales)."""
+        pri = priors or self.priors
+        return design.centring(
+            d,
+            self.block_effects(prefix),
+            self.auto_center_min_rows,
+            self.year_scales(d, pri),
+            self.model_type,
         )
-        return blocks.predictor_values(prefix, pri, d.coords, c)
 
     def year_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
-        """(noise, typical step) for a partially centred year walk (``year_centered =
-        "partial"``): the spread of one row's outcome about its year's level and the prior
-        mean of ``sigma_year``. None (hook default): the model does not offer it."""
+        """(noise, typical step) for partially centred blocks (``year_centered`` or
+        ``article_centered = "partial"``): the spread of one row's outcome about its year's
+        level and the prior mean of ``sigma_year``. None (hook default): the model does not
+        offer them."""
         return None
 
     def block_effects(self, prefix: str) -> Mapping[str, Any]:

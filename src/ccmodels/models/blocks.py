@@ -45,6 +45,10 @@ class Centring:
     chain: bool = False
     article: bool | np.ndarray = False
     drift: bool = False
+    #: Partially centred articles: the data's precision about a well-represented article's
+    #: effect in units of its scale (rows / noise^2); the centred fraction follows the scale
+    #: (see :func:`article_effect`). None: the well-represented articles are fully centred.
+    article_precision: float | None = None
 
 
 #: A boundary-avoiding prior for the pooling scale of a handful of groups (four value chains,
@@ -182,9 +186,14 @@ def article_effect(
     if not _mixed(c):
         # fewer than 3 well-represented levels cannot pin the scale: all non-centred
         if bool(mask) if mask.ndim == 0 else bool(mask.all()):
-            out[f"{prefix}_article"] = pm.ZeroSumNormal(
-                f"{prefix}_article", sigma=sigma, dims="article"
-            )
+            if c.article_precision is None:
+                out[f"{prefix}_article"] = pm.ZeroSumNormal(
+                    f"{prefix}_article", sigma=sigma, dims="article"
+                )
+            else:
+                n = len(pm.modelcontext(None).coords["article"])
+                a = _partial_zero_sum(f"{prefix}_article_raw", sigma, c.article_precision, n)
+                out[f"{prefix}_article"] = pm.Deterministic(f"{prefix}_article", a, dims="article")
         else:
             z = pm.ZeroSumNormal(f"{prefix}_article_z", sigma=1.0, dims="article")
             out[f"{prefix}_article"] = pm.Deterministic(
@@ -193,7 +202,10 @@ def article_effect(
         out[f"{prefix}_intercept"] = intercept
         return out
     rich, sparse = np.flatnonzero(mask), np.flatnonzero(~mask)
-    a_rich = pm.ZeroSumNormal(f"{prefix}_article_rich", sigma=sigma, shape=(len(rich),))
+    if c.article_precision is None:
+        a_rich = pm.ZeroSumNormal(f"{prefix}_article_rich", sigma=sigma, shape=(len(rich),))
+    else:
+        a_rich = _partial_zero_sum(f"{prefix}_article_rich", sigma, c.article_precision, len(rich))
     z = pm.Normal(f"{prefix}_article_sparse_z", 0.0, 1.0, shape=(len(sparse),))
     full = pt.zeros(len(mask))
     full = pt.set_subtensor(full[rich], a_rich)
@@ -203,6 +215,22 @@ def article_effect(
     )
     out[f"{prefix}_intercept"] = pm.Deterministic(f"{prefix}_intercept", intercept + full.mean())
     return out
+
+
+def _partial_zero_sum(name: str, sigma: Any, precision: float, n: int) -> Any:
+    """``ZeroSumNormal(sigma)`` effects of ``n`` levels, each pinned by the data to a
+    precision ``precision`` (in rows / noise^2), partially centred by the fraction
+    ``w = P sigma^2 / (P sigma^2 + 1)``: the auxiliary is ``s ~ ZeroSumNormal(sigma^w)`` and the
+    effects ``sigma^(1 - w) s``. For a fixed ``sigma`` this is a scaling, so the effects are
+    ``ZeroSumNormal(sigma)`` whatever ``w``; with ``w`` following ``sigma``, the form is
+    non-centred where the scale is small against the data's precision (the neck of the
+    centred funnel) and centred where it is large (where the non-centred form couples the
+    scale with every effect): the optimal fraction for a normal mean (Papaspiliopoulos,
+    Roberts and Skold 2007) at every scale, not only at a typical one."""
+    info = precision * sigma**2
+    w = info / (info + 1.0)
+    s = pm.ZeroSumNormal(name, sigma=sigma**w, shape=(n,))
+    return sigma ** (1.0 - w) * s
 
 
 def _mixed(c: Centring) -> bool:

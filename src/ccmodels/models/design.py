@@ -190,6 +190,7 @@ def centring(
     effects: Mapping[str, Any],
     min_rows: Mapping[str, int] | None = None,
     year_scales: tuple[float, float] | None = None,
+    model_name: str = "this",
 ) -> Centring:
     """The parameterisation of each block: an explicit choice, or ``"auto"``: centred where
     every level has at least ``min_rows[block]`` rows (default :data:`AUTO_CENTER_MIN_ROWS`;
@@ -200,17 +201,31 @@ def centring(
     ``year_centered = "partial"`` centres each step of the year walk by the fraction
     :func:`partial_weights` gives from the rows of the two years it joins and ``year_scales``
     (the outcome's noise and a typical step size), for years neither weakly nor strongly
-    informed, where both forms leave a funnel (see :func:`ccmodels.models.blocks.year_effect`)."""
+    informed, where both forms leave a funnel (see :func:`ccmodels.models.blocks.year_effect`).
+    ``article_centered = "partial"``: the articles with at least ``min_rows["article"]`` rows
+    are centred by a fraction that follows their scale (``Centring.article_precision``, from
+    their rows and the noise; see :func:`ccmodels.models.blocks.article_effect`), the others
+    non-centred. Both need ``year_scales``; without them "partial" is refused."""
     limits = dict.fromkeys(("year", "chain", "article"), AUTO_CENTER_MIN_ROWS)
     limits |= min_rows or {}
+
+    partial_ok = year_scales is not None
+    allowed = "true, false, 'auto'" + (", 'partial'" if partial_ok else "")
 
     def auto(key: str, counts: Any) -> Any:
         value = effects.get(key, False)
         if value == "auto":
             limit = limits[key.removesuffix("_centered")]
             return bool(np.min(counts) >= limit) if np.size(counts) else False
+        if value == "partial" and key in ("year_centered", "article_centered"):
+            raise ModelConfigError(
+                f"effect {key!r} = 'partial' is not available for the {model_name} model (it "
+                f"needs an outcome with a noise scale); allowed: true, false, 'auto'"
+            )
         if not isinstance(value, bool):
-            raise ModelConfigError(f"effect {key!r} must be true, false or 'auto', got {value!r}")
+            raise ModelConfigError(
+                f"effect {key!r} of the {model_name} model must be one of {allowed}, got {value!r}"
+            )
         return value
 
     x = d.x
@@ -219,25 +234,27 @@ def centring(
     art: bool | np.ndarray = False
     if x.year_idx is not None:
         counts = np.bincount(x.year_idx, minlength=len(d.coords["year"]))
-        if effects.get("year_centered") == "partial":
-            if year_scales is None:
-                raise ModelConfigError(
-                    "effect 'year_centered' = 'partial' is not available for this model; "
-                    "allowed: true, false, 'auto'"
-                )
+        if effects.get("year_centered") == "partial" and year_scales is not None:
             year = partial_weights(counts, *year_scales)
         else:
             year = auto("year_centered", counts)
     if x.chains is not None:
         chain = auto("chain_centered", x.chains.sum(axis=0))
+    precision = None
     if x.art_idx is not None:
         counts = np.bincount(x.art_idx, minlength=len(d.coords["article"]))
-        art = (
-            counts >= limits["article"]
-            if effects.get("article_centered") == "auto"
-            else auto("article_centered", counts)
-        )
-    return Centring(year, chain, art, bool(effects.get("year_drift", False)))
+        how = effects.get("article_centered")
+        if how == "partial" and year_scales is not None:
+            art = counts >= limits["article"]
+            if art.any():
+                # a typical well-represented article: the geometric mean of their rows
+                rows = float(np.exp(np.mean(np.log(counts[art]))))
+                precision = rows / year_scales[0] ** 2
+        elif how == "auto":
+            art = counts >= limits["article"]
+        else:
+            art = auto("article_centered", counts)
+    return Centring(year, chain, art, bool(effects.get("year_drift", False)), precision)
 
 
 def partial_weights(counts: np.ndarray, noise: float, step: float) -> np.ndarray:
