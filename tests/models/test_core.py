@@ -289,8 +289,9 @@ def test_partially_centred_articles_have_the_zero_sum_prior(precision):
 
 
 def test_partial_year_centring_is_offered_only_where_the_model_says(population):
-    """The sentence model centres its walk partially by default; a model without the noise
-    scale (probation: a binary outcome) refuses "partial" and names what it allows."""
+    """The sentence model centres its walk and its well-represented articles partially by
+    default; a model without the noise scale (probation: a binary outcome) refuses "partial"
+    and names what it allows; blocks without a partial form (chains) do not list it."""
     m = SentenceModel()
     with expected_warnings():
         m.build(population.offenders)
@@ -311,3 +312,6 @@ def test_partial_year_centring_is_offered_only_where_the_model_says(population):
     with pytest.raises(ModelConfigError, match=r"sentence model must be one of .*'partial', got"):
         with expected_warnings():
             SentenceModel(effects={"article_centered": "half"}).build(population.offenders)
+    with pytest.raises(ModelConfigError, match=r"must be one of true, false, 'auto', got"):
+        with expected_warnings():
+            SentenceModel(effects={"chain_centered": "partial"}).build(population.offenders)

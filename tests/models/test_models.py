@@ -430,7 +430,7 @@ def test_sufficient_statistics_match_the_per_case_likelihood(population):
     of the per-case log-likelihood used for LOO, at random parameter values."""
     import pytensor
 
-    from ccmodels.models.sentence import fast_loglik
+    from ccmodels.models.sentence import fast_loglik, multi_censored_cases
 
     m = SentenceModel()
     model = m.build(population.offenders)
@@ -442,13 +442,19 @@ def test_sufficient_statistics_match_the_per_case_likelihood(population):
     sigma, tau = 0.6, 0.35
     bval = rng.normal(0, 0.3, x.shape[1])
     bval[0] = 3.3
-    fast = fast_loglik(beta, x, sigma, tau, d.extra)
-    slow = case_loglik(beta.dot(x.T), sigma, tau, d.extra).sum()
-    vf = pytensor.graph.replace.graph_replace(
-        [fast, slow], {beta: pytensor.shared(bval)}, strict=False
-    )
-    a, b = (float(v.eval()) for v in vf)
-    assert np.isfinite(a) and abs(a - b) < 1e-6 * abs(b)
+    # with the cases of several censored terms integrated, and with their effects sampled (at
+    # a random z)
+    n_many = multi_censored_cases(d.extra)
+    assert n_many > 0
+    z = rng.normal(0, 1, n_many)
+    for zz in (None, z):
+        fast = fast_loglik(beta, x, sigma, tau, d.extra, zz)
+        slow = case_loglik(beta.dot(x.T), sigma, tau, d.extra, zz).sum()
+        vf = pytensor.graph.replace.graph_replace(
+            [fast, slow], {beta: pytensor.shared(bval)}, strict=False
+        )
+        a, b = (float(v.eval()) for v in vf)
+        assert np.isfinite(a) and abs(a - b) < 1e-9 * abs(b)
 
 
 def test_every_spec_file_loads():

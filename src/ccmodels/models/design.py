@@ -209,20 +209,21 @@ def centring(
     limits = dict.fromkeys(("year", "chain", "article"), AUTO_CENTER_MIN_ROWS)
     limits |= min_rows or {}
 
-    partial_ok = year_scales is not None
-    allowed = "true, false, 'auto'" + (", 'partial'" if partial_ok else "")
+    partial_keys = ("year_centered", "article_centered")
 
     def auto(key: str, counts: Any) -> Any:
         value = effects.get(key, False)
         if value == "auto":
             limit = limits[key.removesuffix("_centered")]
             return bool(np.min(counts) >= limit) if np.size(counts) else False
-        if value == "partial" and key in ("year_centered", "article_centered"):
+        if value == "partial" and key in partial_keys:
             raise ModelConfigError(
                 f"effect {key!r} = 'partial' is not available for the {model_name} model (it "
                 f"needs an outcome with a noise scale); allowed: true, false, 'auto'"
             )
         if not isinstance(value, bool):
+            partial = key in partial_keys and year_scales is not None
+            allowed = "true, false, 'auto'" + (", 'partial'" if partial else "")
             raise ModelConfigError(
                 f"effect {key!r} of the {model_name} model must be one of {allowed}, got {value!r}"
             )

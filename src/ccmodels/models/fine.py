@@ -47,6 +47,7 @@ from ccmodels.models.design import Design
 from ccmodels.models.sentence import (
     case_log_likelihood,
     case_loglik,
+    censored_case_z,
     fast_loglik,
     log_outcome_scales,
 )
@@ -155,7 +156,8 @@ class FineModel(Model):
         beta, x = self.coefficients("fine_amount", d)
         sigma = self.priors["sigma"].create_variable("fine_amount_sigma")
         tau = self.priors["sigma_case"].create_variable("fine_amount_sigma_case")
-        loglik = fast_loglik(beta, x, sigma, tau, d.extra, "fine_amount_censored_case_z")
+        z = censored_case_z("fine_amount_censored_case_z", d.extra)
+        loglik = fast_loglik(beta, x, sigma, tau, d.extra, z)
         pm.Potential("fine_amount_loglik", loglik)
         # per-case log-likelihood for LOO (evaluated after sampling only)
         xd = pm.Data("fine_amount_X", x, dims=("row", "coef"))
@@ -170,10 +172,13 @@ class FineModel(Model):
 
     # ------------------------------------------------------------------ predictions
     def _mean(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
-        mu = self.eta("fine_amount", params, d, rng)
+        # once per distinct row: the same covariates and minimum give the same mean
+        floor = d.extra["floor"]
+        first, inv = d.x.distinct(floor)
+        mu = self.eta("fine_amount", params, d, rng, rows=first)
         s2 = np.asarray(params["fine_amount_sigma"]) ** 2
         s = np.sqrt(s2 + np.asarray(params["fine_amount_sigma_case"]) ** 2)[:, None]
-        return censored_below_lognormal_mean(mu, s, d.extra["floor"][None, :])
+        return censored_below_lognormal_mean(mu, s, floor[None, first])[:, inv]
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
         """Expected fine (yuan) for new offenders, or replicated fines with

@@ -188,7 +188,8 @@ class SentenceModel(Model):
             eta = pt.dot(x, beta) + (tau * z)[d.extra["case"]]
             pm.Potential("term_loglik", student_t_loglik(eta, sigma, nu, d.extra))
             return
-        loglik = fast_loglik(beta, x, sigma, tau, d.extra, f"{self.prefix}_censored_case_z")
+        z = censored_case_z(f"{self.prefix}_censored_case_z", d.extra)
+        loglik = fast_loglik(beta, x, sigma, tau, d.extra, z)
         pm.Potential("term_loglik", loglik)
         # per-case log-likelihood for LOO (evaluated after sampling only)
         self._ll_tensor = case_loglik(pt.dot(xd, beta), sigma, tau, d.extra)
@@ -374,27 +375,29 @@ def fast_loglik(
     sigma: Any,
     tau: Any,
     extra: Mapping[str, np.ndarray],
-    z_name: str | None = None,
+    z: Any = None,
 ) -> Any:
     """Total log-likelihood from sufficient statistics.
-
-    With ``z_name``, the cases with several censored terms have their case effect sampled
-    (non-centred about its normal prior given the case's uncensored terms, a variable of
-    that name with one element per such case, created in the current model) instead of
-    integrated by quadrature: one normal CDF per censored term instead of one per term and
-    quadrature node (48), which made such cases most of the cost of a gradient.
 
     For cases without censored terms the integrated log-likelihood is a quadratic form in
     ``beta``: it needs only ``X'X``, ``X'y``, ``y'y`` over their rows and, per case size ``m``,
     the sums over cases of ``s_k^2``, ``s_k u_k`` and ``u_k u_k'`` (``s_k``, ``u_k``: the case's
     sums of ``y`` and of ``X`` rows). The cost per gradient no longer grows with the number of
-    offenders. Cases with a censored term use :func:`case_loglik` on their rows.
+    offenders. Cases with a censored term need, of their uncensored rows, the same quadratic
+    form and each case's sum of residuals ``s_k - u_k beta``, and the linear predictor of their
+    censored rows (:func:`censored_terms`).
+
+    With ``z`` (:func:`censored_case_z`), the cases with several censored terms have their
+    case effect sampled instead of integrated by quadrature (see :func:`case_loglik`): one
+    normal CDF per censored term instead of one per term and quadrature node (48), which made
+    such cases most of the cost of a gradient.
     """
     y, cens, case = extra["y"], extra["cens"], extra["case"]
     n_cases = int(case.max()) + 1
     has_cens = np.zeros(n_cases, bool)
     has_cens[case[cens != 0]] = True
     clean = ~has_cens[case]
+    s2_, t2 = sigma**2, tau**2
     total: Any = 0.0
     if clean.any():
         xc, yc = x[clean], y[clean]
@@ -403,8 +406,7 @@ def fast_loglik(
         s = np.bincount(inv, weights=yc)
         u = np.zeros((len(m), x.shape[1]))
         np.add.at(u, inv, xc)
-        s2_, t2 = sigma**2, tau**2
-        quad = yc @ yc - 2 * pt.dot(beta, xc.T @ yc) + pt.dot(beta, pt.dot(xc.T @ xc, beta))
+        quad = _quadratic_form(beta, xc, yc)
         sizes = np.unique(m)
         sel = m[None, :] == sizes[:, None]  # (sizes, cases)
         n_k = sel.sum(1).astype(float)
@@ -423,17 +425,31 @@ def fast_loglik(
         )
     if has_cens.any():
         rows = ~clean
-        codes = np.unique(case[rows], return_inverse=True)[1]
+        codes = np.unique(case[rows], return_inverse=True)[1].astype(np.int64)
+        n_c = int(codes.max()) + 1
+        obs = cens[rows] == 0
+        xr_, yr = x[rows], y[rows]
+        m = np.bincount(codes[obs], minlength=n_c).astype(float)
+        s = np.bincount(codes[obs], weights=yr[obs], minlength=n_c)
+        u = np.zeros((n_c, x.shape[1]))
+        np.add.at(u, codes[obs], xr_[obs])
+        s1 = s - pt.dot(u, beta)
+        ci = np.flatnonzero(~obs)
         sub = {
-            k: v[rows]
+            k: v[rows][ci]
             for k, v in extra.items()
             if isinstance(v, np.ndarray) and v.shape[:1] == y.shape
         }
-        sub["case"] = codes.astype(np.int64)
-        n_many = multi_censored_cases(sub)
-        z = pm.Normal(z_name, 0.0, 1.0, shape=(n_many,)) if z_name and n_many else None
-        total = total + case_loglik(pt.dot(x[rows], beta), sigma, tau, sub, z).sum()
+        sub["case"] = codes[ci]
+        eta_c = pt.dot(xr_[ci], beta)
+        ll = censored_terms(m, s1, eta_c, sigma, tau, sub, n_c, z)
+        total = total + ll.sum() - 0.5 / s2_ * _quadratic_form(beta, xr_[obs], yr[obs])
     return total
+
+
+def _quadratic_form(beta: Any, x: np.ndarray, y: np.ndarray) -> Any:
+    """``sum (y - x beta)^2`` from ``X'X``, ``X'y`` and ``y'y``."""
+    return y @ y - 2 * pt.dot(beta, x.T @ y) + pt.dot(beta, pt.dot(x.T @ x, beta))
 
 
 def case_loglik(eta: Any, sigma: Any, tau: Any, x: Mapping[str, np.ndarray], z: Any = None) -> Any:
@@ -450,47 +466,75 @@ def case_loglik(eta: Any, sigma: Any, tau: Any, x: Mapping[str, np.ndarray], z: 
     r = pt.where(obs, y - eta, 0.0)
     s1 = pt.inc_subtensor(pt.zeros(n_cases)[case], r)
     s2 = pt.inc_subtensor(pt.zeros(n_cases)[case], r**2)
+    ci = np.flatnonzero(~obs)
+    sub = {k: v[ci] for k, v in x.items() if isinstance(v, np.ndarray) and v.shape[:1] == y.shape}
+    ll = censored_terms(m, s1, eta[ci], sigma, tau, sub, n_cases, z)
+    return ll - 0.5 / sigma**2 * s2
+
+
+def censored_terms(
+    m: np.ndarray,
+    s1: Any,
+    eta_c: Any,
+    sigma: Any,
+    tau: Any,
+    c: Mapping[str, np.ndarray],
+    n_cases: int,
+    z: Any = None,
+) -> Any:
+    """Per-case log-likelihood of ``n_cases`` cases but for ``-sum(residual^2) / (2 sigma^2)``
+    over their uncensored terms: from each case's count ``m`` and sum ``s1`` of uncensored
+    residuals, and its censored terms ``c`` (``case``, ``cens``, ``log_lo``, ``log_hi``; their
+    linear predictor ``eta_c``); ``z`` as in :func:`case_loglik`."""
     s2_, t2 = sigma**2, tau**2
     denom = s2_ + m * t2
     ll = (
         -0.5 * m * np.log(2 * np.pi)
         - m * pt.log(sigma)
         - 0.5 * pt.log(denom / s2_)
-        - 0.5 / s2_ * (s2 - t2 / denom * s1**2)
+        + 0.5 / s2_ * t2 / denom * s1**2
     )
-    if np.any(~obs):
-        v = s2_ * t2 / denom  # variance of u given the case's uncensored terms
-        mean_u = v * s1 / s2_
-        ci = np.flatnonzero(~obs)
-        n_cens = np.bincount(case[ci], minlength=n_cases)
-        # P(Y <= b) = Phi((b - eta - u)/sigma); P(Y >= b) = Phi(-(b - eta - u)/sigma).
-        bound = np.where(cens > 0, x["log_hi"], x["log_lo"])
-        sign = np.where(cens > 0, -1.0, 1.0)
-        # One censored term in its case: u ~ Normal(mean_u, v) given the others, so the
-        # integral of its probability over u is exact, Phi(sign (b - eta - mean_u) /
-        # sqrt(sigma^2 + v)). Most censored cases are of this kind (a lone offender, or one
-        # co-defendant at a bound).
-        one = ci[n_cens[case[ci]] == 1]
-        if one.size:
-            k = case[one]
-            w = sign[one] * (bound[one] - eta[one] - mean_u[k]) / pt.sqrt(s2_ + v[k])
-            ll = pt.inc_subtensor(ll[k], std_normal_lcdf(w))
-        # Several: log Phi(a + c u) summed over the case's terms, integrated over u by
-        # adaptive quadrature, or (for sampling) at u = mean_u + sqrt(v) z with z ~ Normal(0, 1)
-        # sampled: N(u; mean_u, v) du = N(z; 0, 1) dz, so integrating over z gives the
-        # integral back, for one normal CDF per term instead of one per term and node.
-        many = ci[n_cens[case[ci]] > 1]
-        if many.size:
-            cases, pos = np.unique(case[many], return_inverse=True)
-            a = sign[many] * (bound[many] - eta[many]) / sigma
-            c = -sign[many] / sigma
-            if z is None:
-                integ = log_integral(mean_u[cases], v[cases], a, c, pos, len(cases))
-                ll = pt.inc_subtensor(ll[cases], integ)
-            else:
-                u = mean_u[case[many]] + pt.sqrt(v[case[many]]) * z[pos]
-                ll = pt.inc_subtensor(ll[case[many]], std_normal_lcdf(a + c * u))
+    case, cens = c["case"], c["cens"]
+    if not case.size:
+        return ll
+    v = s2_ * t2 / denom  # variance of u given the case's uncensored terms
+    mean_u = v * s1 / s2_
+    n_cens = np.bincount(case, minlength=n_cases)
+    # P(Y <= b) = Phi((b - eta - u)/sigma); P(Y >= b) = Phi(-(b - eta - u)/sigma).
+    bound = np.where(cens > 0, c["log_hi"], c["log_lo"])
+    sign = np.where(cens > 0, -1.0, 1.0)
+    # One censored term in its case: u ~ Normal(mean_u, v) given the others, so the
+    # integral of its probability over u is exact, Phi(sign (b - eta - mean_u) /
+    # sqrt(sigma^2 + v)). Most censored cases are of this kind (a lone offender, or one
+    # co-defendant at a bound).
+    one = np.flatnonzero(n_cens[case] == 1)
+    if one.size:
+        k = case[one]
+        w = sign[one] * (bound[one] - eta_c[one] - mean_u[k]) / pt.sqrt(s2_ + v[k])
+        ll = pt.inc_subtensor(ll[k], std_normal_lcdf(w))
+    # Several: log Phi(a + c u) summed over the case's terms, integrated over u by
+    # adaptive quadrature, or (for sampling) at u = mean_u + sqrt(v) z with z ~ Normal(0, 1)
+    # sampled: N(u; mean_u, v) du = N(z; 0, 1) dz, so integrating over z gives the
+    # integral back, for one normal CDF per term instead of one per term and node.
+    many = np.flatnonzero(n_cens[case] > 1)
+    if many.size:
+        cases, pos = np.unique(case[many], return_inverse=True)
+        a = sign[many] * (bound[many] - eta_c[many]) / sigma
+        slope = -sign[many] / sigma
+        if z is None:
+            integ = log_integral(mean_u[cases], v[cases], a, slope, pos, len(cases))
+            ll = pt.inc_subtensor(ll[cases], integ)
+        else:
+            u = mean_u[case[many]] + pt.sqrt(v[case[many]]) * z[pos]
+            ll = pt.inc_subtensor(ll[case[many]], std_normal_lcdf(a + slope * u))
     return ll
+
+
+def censored_case_z(name: str, extra: Mapping[str, np.ndarray]) -> Any:
+    """The standard-normal case effects :func:`fast_loglik` samples (one per case with several
+    censored terms), created in the current model as ``name``; None if there are none."""
+    n = multi_censored_cases(extra)
+    return pm.Normal(name, 0.0, 1.0, shape=(n,)) if n else None
 
 
 def multi_censored_cases(extra: Mapping[str, np.ndarray]) -> int:
