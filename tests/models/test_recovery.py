@@ -1,13 +1,14 @@
 """Parameter recovery on simulated populations (slow; run with --runslow or --slow-only).
 
-Each model is fitted once, with its default sampler settings (nutpie, 4 chains x 1,000 draws),
-to a population simulated from the cai2017 scenario with a fixed seed: scaled up to about 5,000
-offenders, and as published (about 700). Counted: every element of the population-level
-parameters (intercept, coefficients, year, value-chain and article effects, scales), not
-per-case effects (their scale ``*_sigma_case`` is counted). The disposition model is fitted on
-the unscaled population only (its rare categories make it the slowest fit per offender), with
-the same convergence requirements, and the four unscaled fits drive the sentencing pipeline,
-whose share of all offenders on probation must cover the population's in every year but one.
+Each model is fitted once, with its default sampler settings (nutpie, 4 chains x 1,000 draws;
+2,000 for the probation and fine models), to a population simulated from the cai2017 scenario
+with a fixed seed: scaled up to about 5,000 offenders, and as published (about 700). Counted:
+every element of the population-level parameters (intercept, coefficients, year, value-chain
+and article effects, scales), not per-case effects (their scale ``*_sigma_case`` is counted).
+The disposition model is fitted on the unscaled population only (its rare categories make it
+the slowest fit per offender), with the same convergence requirements, and the four unscaled
+fits drive the sentencing pipeline, whose share of all offenders on probation must cover the
+population's in every year but one.
 
 Tolerances. A truth outside its 99.9% interval has probability 0.001 per element (about 0.05
 per model), so each model is held to none outside it. Coverage of the 90% intervals is held to
