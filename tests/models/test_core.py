@@ -165,7 +165,7 @@ def test_auto_centring_uses_the_models_row_threshold(population):
     counts = m.design.x.chains.sum(axis=0)
     assert 50 <= counts.min() < 300
     assert "term_chain_z" in {v.name for v in m.model.free_RVs}
-    scales = m.year_scales(m.design, m.priors)
+    scales = m.outcome_scales(m.design, m.priors)
     assert centring(m.design, m.effects, None, scales).chain  # the default threshold would
     with expected_warnings():
         m.build(simulate(Scenario.default().scaled(9.0), 3).offenders)

@@ -167,11 +167,11 @@ class Model(Predictive, ABC):
             d,
             self.block_effects(prefix),
             self.auto_center_min_rows,
-            self.year_scales(d, pri),
+            self.outcome_scales(d, pri),
             self.model_type,
         )
 
-    def year_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
+    def outcome_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
         """(noise, typical step) for partially centred blocks (``year_centered`` or
         ``article_centered = "partial"``): the spread of one row's outcome about its year's
         level and the prior mean of ``sigma_year``. None (hook default): the model does not

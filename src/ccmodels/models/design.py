@@ -189,7 +189,7 @@ def centring(
     d: Design,
     effects: Mapping[str, Any],
     min_rows: Mapping[str, int] | None = None,
-    year_scales: tuple[float, float] | None = None,
+    outcome_scales: tuple[float, float] | None = None,
     model_name: str = "this",
 ) -> Centring:
     """The parameterisation of each block: an explicit choice, or ``"auto"``: centred where
@@ -199,13 +199,13 @@ def centring(
     articles "auto" is decided per level (a mask).
 
     ``year_centered = "partial"`` centres each step of the year walk by the fraction
-    :func:`partial_weights` gives from the rows of the two years it joins and ``year_scales``
+    :func:`partial_weights` gives from the rows of the two years it joins and ``outcome_scales``
     (the outcome's noise and a typical step size), for years neither weakly nor strongly
     informed, where both forms leave a funnel (see :func:`ccmodels.models.blocks.year_effect`).
     ``article_centered = "partial"``: the articles with at least ``min_rows["article"]`` rows
     are centred by a fraction that follows their scale (``Centring.article_precision``, from
     their rows and the noise; see :func:`ccmodels.models.blocks.article_effect`), the others
-    non-centred. Both need ``year_scales``; without them "partial" is refused."""
+    non-centred. Both need ``outcome_scales``; without them "partial" is refused."""
     limits = dict.fromkeys(("year", "chain", "article"), AUTO_CENTER_MIN_ROWS)
     limits |= min_rows or {}
 
@@ -222,7 +222,7 @@ def centring(
                 f"needs an outcome with a noise scale); allowed: true, false, 'auto'"
             )
         if not isinstance(value, bool):
-            partial = key in partial_keys and year_scales is not None
+            partial = key in partial_keys and outcome_scales is not None
             allowed = "true, false, 'auto'" + (", 'partial'" if partial else "")
             raise ModelConfigError(
                 f"effect {key!r} of the {model_name} model must be one of {allowed}, got {value!r}"
@@ -235,8 +235,8 @@ def centring(
     art: bool | np.ndarray = False
     if x.year_idx is not None:
         counts = np.bincount(x.year_idx, minlength=len(d.coords["year"]))
-        if effects.get("year_centered") == "partial" and year_scales is not None:
-            year = partial_weights(counts, *year_scales)
+        if effects.get("year_centered") == "partial" and outcome_scales is not None:
+            year = partial_weights(counts, *outcome_scales)
         else:
             year = auto("year_centered", counts)
     if x.chains is not None:
@@ -245,12 +245,12 @@ def centring(
     if x.art_idx is not None:
         counts = np.bincount(x.art_idx, minlength=len(d.coords["article"]))
         how = effects.get("article_centered")
-        if how == "partial" and year_scales is not None:
+        if how == "partial" and outcome_scales is not None:
             art = counts >= limits["article"]
             if art.any():
                 # a typical well-represented article: the geometric mean of their rows
                 rows = float(np.exp(np.mean(np.log(counts[art]))))
-                precision = rows / year_scales[0] ** 2
+                precision = rows / outcome_scales[0] ** 2
         elif how == "auto":
             art = counts >= limits["article"]
         else:

@@ -99,7 +99,7 @@ class FineModel(Model):
             "chain_centered": "auto",
         }
 
-    def year_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
+    def outcome_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
         """The spread of log amounts about their year's mean, and the prior mean of
         sigma_year (for ``"partial"`` centring)."""
         return log_outcome_scales(d, priors)

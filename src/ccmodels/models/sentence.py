@@ -114,7 +114,7 @@ class SentenceModel(Model):
             "article_centered": "partial",
         }
 
-    def year_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
+    def outcome_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
         """The spread of log terms about their year's mean, and the prior mean of sigma_year."""
         return log_outcome_scales(d, priors)
 
