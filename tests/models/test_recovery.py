@@ -1,7 +1,7 @@
 """Parameter recovery on simulated populations (slow; run with --runslow or --slow-only).
 
 Each model is fitted once, with its default sampler settings (nutpie, 4 chains x 1,000 draws;
-2,000 for the probation and fine models), to a population simulated from the cai2017 scenario
+2,000 for the probation model), to a population simulated from the cai2017 scenario
 with a fixed seed: scaled up to about 5,000 offenders, and as published (about 700). Counted:
 every element of the population-level parameters (intercept, coefficients, year, value-chain
 and article effects, scales), not per-case effects (their scale ``*_sigma_case`` is counted).
