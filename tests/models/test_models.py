@@ -125,15 +125,23 @@ def test_same_seed_same_draws_with_a_cold_and_a_warm_compile_cache(tmp_path):
     assert runs[0] == runs[1]
 
 
-def test_other_samplers(population):
-    """PyMC's NUTS and numpyro are options for every model."""
+def test_pymc_sampler(population):
+    """PyMC's NUTS is an option for every model."""
     small = {"draws": 50, "tune": 100, "chains": 2, "progress": False}
-    for sampler in ("pymc", "numpyro"):
-        m = ProbationModel()
-        dt = m.fit(population.offenders, sampler=sampler, seed=3, **small)
-        assert dt.attrs["sampler"] == sampler
-        sd = float(dt["posterior"]["prob_intercept"].std())
-        assert 0 < sd < 2  # the chains moved
+    dt = ProbationModel().fit(population.offenders, sampler="pymc", seed=3, **small)
+    assert dt.attrs["sampler"] == "pymc"
+    sd = float(dt["posterior"]["prob_intercept"].std())
+    assert 0 < sd < 2  # the chains moved
+
+
+@pytest.mark.numpyro
+def test_numpyro_sampler(population):
+    """numpyro (the optional ``numpyro`` extra) is an option for every model."""
+    pytest.importorskip("numpyro")
+    small = {"draws": 50, "tune": 100, "chains": 2, "progress": False}
+    dt = ProbationModel().fit(population.offenders, sampler="numpyro", seed=3, **small)
+    assert dt.attrs["sampler"] == "numpyro"
+    assert 0 < float(dt["posterior"]["prob_intercept"].std()) < 2
     # The censored terms' log-CDF once gave NaN JAX gradients and every numpyro transition
     # diverged (the chains stalled at their initial point).
     dt = SentenceModel().fit(population.offenders, sampler="numpyro", seed=3, **small)
@@ -143,6 +151,16 @@ def test_other_samplers(population):
         SentenceModel(effects={"likelihood": "student_t"}).fit(
             population.offenders, sampler="numpyro", seed=3, **small
         )
+
+
+def test_numpyro_without_jax_is_a_clear_error(population, monkeypatch):
+    """Without the numpyro extra, asking for numpyro names the extra to install."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numpyro", None)
+    monkeypatch.setitem(sys.modules, "jax", None)
+    with pytest.raises(ModelConfigError, match=r"ccmodels\[numpyro\]"):
+        ProbationModel().fit(population.offenders, sampler="numpyro", draws=10, tune=10)
 
 
 def test_std_normal_lcdf_and_its_gradient():
@@ -162,6 +180,7 @@ def test_std_normal_lcdf_and_its_gradient():
     )
 
 
+@pytest.mark.numpyro
 def test_sentence_jax_gradient_is_finite_away_from_the_initial_point(population):
     """Regression: jax.grad differentiates both branches of a switch, so an unguarded
     log-CDF gave NaN gradients wherever a quadrature node reached z < -8.3."""

@@ -38,6 +38,7 @@ from ccmodels.models.config import (
     FitFileError,
     ModelConfigError,
     check_keys,
+    check_sampler_installed,
     config_id,
     merge_priors,
     merge_sampler,
@@ -268,6 +269,7 @@ class Model(Predictive, ABC):
         s = merge_sampler(self.sampler, {k: v for k, v in given.items() if v is not None})
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ModelConfigError(f"seed must be a non-negative integer, got {seed!r}")
+        check_sampler_installed(s["sampler"])
         model = self.build(data)
         self._check_sampler(s)
         idata = sampling.sample(model, s, int(seed), progress_enabled(progress))

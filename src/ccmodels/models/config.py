@@ -24,6 +24,7 @@ __all__ = [
     "FitFileError",
     "ModelConfigError",
     "check_keys",
+    "check_sampler_installed",
     "config_id",
     "merge_priors",
     "merge_sampler",
@@ -121,3 +122,17 @@ def merge_sampler(defaults: Mapping[str, Any], user: Mapping[str, Any] | None) -
             f"unknown adaptation {s['adaptation']!r}; allowed: {', '.join(ADAPTATIONS)}"
         )
     return s
+
+
+def check_sampler_installed(sampler: str) -> None:
+    """Refuse a sampler whose optional packages are not installed, naming the extra."""
+    if sampler != "numpyro":
+        return
+    try:
+        import jax  # noqa: F401
+        import numpyro  # noqa: F401
+    except ImportError:
+        raise ModelConfigError(
+            "sampler 'numpyro' needs JAX and numpyro, which are not installed: "
+            "pip install 'ccmodels[numpyro]' (or use sampler 'nutpie', the default, or 'pymc')"
+        ) from None

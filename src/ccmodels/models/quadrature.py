@@ -30,7 +30,6 @@ import pytensor.tensor as pt
 from pytensor.gradient import DisconnectedType, disconnected_grad
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
-from pytensor.link.jax.dispatch import jax_funcify
 from pytensor.link.numba.dispatch import numba_funcify
 
 __all__ = ["DROP", "NODES", "Placement", "log_integral", "std_normal_lcdf"]
@@ -194,7 +193,6 @@ def _numba_placement(op: Placement, node: Any = None, **kwargs: Any) -> Any:
     return placement
 
 
-@jax_funcify.register(Placement)
 def _jax_placement(op: Placement, node: Any = None, **kwargs: Any) -> Any:
     import jax
 
@@ -207,6 +205,14 @@ def _jax_placement(op: Placement, node: Any = None, **kwargs: Any) -> Any:
         return jax.pure_callback(host, (shape, shape, shape), *args, pos, vmap_method="sequential")
 
     return run
+
+
+try:  # JAX (numpyro) is optional: register the JAX form only where jax is importable
+    from pytensor.link.jax.dispatch import jax_funcify
+except ImportError:  # pragma: no cover - depends on the installed extras
+    pass
+else:
+    jax_funcify.register(Placement)(_jax_placement)
 
 
 # --------------------------------------------------------------------------- the rule
