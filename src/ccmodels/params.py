@@ -354,16 +354,23 @@ def linear(values: Mapping[str, Any], prefix: str, x: LinearData) -> Any:
     NumPy draws with a leading sample axis (result (samples, rows)), or to single values
     (result (rows,)). The one definition of the predictor: every consumer calls it.
     """
-    eta = values[f"{prefix}_intercept"][..., None] + np.zeros(x.n)
+    eta = values[f"{prefix}_intercept"][..., None]
+    blocks = 0
     if x.year_idx is not None:
         eta = eta + values[f"{prefix}_year_effect"][..., x.year_idx]
+        blocks += 1
     if x.chains is not None:
         eta = eta + values[f"{prefix}_chain"] @ x.chains.T
+        blocks += 1
     if x.art_idx is not None:
         eta = eta + values[f"{prefix}_article"][..., x.art_idx]
+        blocks += 1
     if x.traits is not None:
         eta = eta + values[f"{prefix}_beta"] @ x.traits.T
-    return eta
+        blocks += 1
+    # the rows' length comes from the covariates (a graph's data may change length later);
+    # an intercept alone is spread over the n rows
+    return eta + np.zeros(x.n) if not blocks else eta
 
 
 def stack_names(prefix: str, x: LinearData) -> list[str]:

@@ -184,16 +184,27 @@ class Model(Predictive, ABC):
         return self.effects
 
     def predictor(
-        self, prefix: str, d: Design, row: str = "row", priors: Mapping[str, Prior] | None = None
+        self,
+        prefix: str,
+        d: Design,
+        row: str | None = "row",
+        priors: Mapping[str, Prior] | None = None,
+        rows: np.ndarray | None = None,
     ) -> Any:
         """The linear predictor of ``prefix`` on the current model (covariates as pm.Data),
-        with the blocks its declaration admits (:class:`ccmodels.params.LinearSpec`)."""
+        with the blocks its declaration admits (:class:`ccmodels.params.LinearSpec`); of the
+        design rows ``rows`` only if given (e.g. one per distinct covariate pattern, dim
+        ``row``; ``row=None``: data without dims), the blocks' parameterisation still decided
+        on all rows of ``d``."""
         spec = params.linear_spec(prefix)
         d = dataclasses.replace(d, coords=spec.on(d.coords), x=d.x.only(spec.dims))
-        x = d.x
+        x = d.x if rows is None else d.x.subset(rows)
 
         def data(name: str, a: np.ndarray | None, dims: tuple[str, ...]) -> Any:
-            return None if a is None else pm.Data(f"{prefix}_{name}", a, dims=dims)
+            if a is None:
+                return None
+            # without dims the data's length may change (a compiled model takes new data)
+            return pm.Data(f"{prefix}_{name}", a, dims=dims if row is not None else None)
 
         xd = params.LinearData(
             x.n,

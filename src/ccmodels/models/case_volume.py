@@ -164,7 +164,7 @@ class CaseVolumeModel(Model):
         return np.exp(eta)
 
     def simulate_outcomes(
-        self, draws: Draws, d: Design, rng: np.random.Generator
+        self, draws: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
         mu = self._rate(draws, d, rng)
         alpha = np.asarray(draws["volume_dispersion"], float)[:, None]

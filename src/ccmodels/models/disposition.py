@@ -16,8 +16,11 @@ Model: a multinomial logit against the custodial sentence, ``log P(exempt) / P(c
 eta_exempt + u`` and ``log P(fine only) / P(custodial) = eta_fine_only + u``, each ``eta`` a
 linear predictor (year walk, value chains, article, traits; prefixes ``disp_exempt`` and
 ``disp_fine_only``) and ``u ~ Normal(0, disp_sigma_case)`` a case effect shared by the
-co-defendants of a case and by both logits: a court's leniency towards the case
-(:mod:`ccmodels.models.case_effect`). Both predictors' article effects sum to zero over every
+co-defendants of a case and by both logits: a court's leniency towards the case. It is
+integrated out of every case (:func:`category_logp`; lone offenders as multinomial cells of one
+covariate pattern and category, each multi-offender case by adaptive quadrature), so the
+posterior holds the population parameters only; LOO leaves out one case at a time. Both
+predictors' article effects sum to zero over every
 article of the contract (the fine-only intercept is the average over them, although 285-1 and
 286 never reach that category). Every block is non-centred: exemption and fine-only sentences
 are rare (a few percent), so the data inform each effect weakly.
@@ -42,15 +45,10 @@ from ccmodels import law
 from ccmodels.models import blocks, case_effect
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design
+from ccmodels.models.likelihoods import logit_cells as lc
 from ccmodels.models.summaries import group_summary
 
-__all__ = [
-    "CATEGORIES",
-    "DispositionModel",
-    "category_logp",
-    "distinct_lone_rows",
-    "probabilities",
-]
+__all__ = ["CATEGORIES", "DispositionModel", "log_share", "probabilities"]
 
 #: the categories, in the order of the codes (0 is the reference)
 CATEGORIES = ("custodial", "exempt", "fine_only")
@@ -66,57 +64,20 @@ def probabilities(lp_exempt: Any, lp_fine_only: Any, fine_only_ok: Any) -> tuple
     return np.exp(lp_exempt - log_den), np.exp(lp_fo - log_den)
 
 
-def distinct_lone_rows(
-    x: np.ndarray, y: np.ndarray, alone: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """One representative of each distinct (covariate row, outcome) among the lone rows.
+def log_share(l_ex: Any, l_fo: Any, y: Any) -> Any:
+    """``log P(category | not custodial)`` given the case effect (which cancels): ``a - c``
+    (exempt), ``b - c`` (fine only), 0 (custodial), with ``c = log(e^a + e^b)``; and ``c``, the
+    logit of "not custodial" that the case effect shifts. Works on PyTensor and NumPy.
 
-    ``x`` holds every input of the likelihood (the design matrix and the fine-only rule):
-    rows alike in it and in ``y`` have the same likelihood, so their case-effect integral is
-    computed once. Returns ``rep`` (row indices of the representatives) and ``inv`` (each
-    row's position in ``rep``; 0 for rows in shared cases, which are not integrated)."""
-    idx = np.flatnonzero(alone)
-    inv = np.zeros(len(y), dtype=np.int64)
-    if idx.size == 0:
-        return idx.astype(np.int64), inv
-    key = np.column_stack([x[idx], y[idx]])
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    inv[idx] = np.ravel(inverse)
-    return idx[first].astype(np.int64), inv
-
-
-def category_logp(
-    value: Any,
-    l_ex: Any,
-    l_fo: Any,
-    tau: Any,
-    alone: np.ndarray,
-    distinct: tuple[np.ndarray, np.ndarray] | None = None,
-) -> Any:
-    """Per-row log P(observed category) (PyTensor), the lone rows' case effects integrated out.
-
-    The case effect ``u`` shifts both logits alike, so with ``c = log(e^a + e^b)`` (``a``, ``b``
-    the exempt and fine-only logits) ``P(custodial | u) = sigmoid(-(c + u))`` and
-    ``P(exempt | u) = e^(a - c) sigmoid(c + u)`` (fine only likewise with ``b``): the integral
-    over ``u`` is that of a binary logit at ``c``, one sigmoid per node instead of a softmax
-    over three categories (:func:`ccmodels.models.case_effect.integrated_logp`), and it is
-    computed once per distinct lone row (``distinct``, from :func:`distinct_lone_rows`; every
-    lone row on its own when None). Rows in shared cases (their effect is in the logits) are
-    evaluated at ``u = 0``.
-    """
-    c = pt.logaddexp(l_ex, l_fo)
-    log_share = pt.switch(pt.eq(value, 1), l_ex - c, pt.switch(pt.eq(value, 2), l_fo - c, 0.0))
-    sign = pt.switch(pt.eq(value, 0), -1.0, 1.0)
-    at_zero = -pt.softplus(-sign * c)  # log sigmoid(sign * c)
-    n = len(alone)
-    rep, inv = distinct or distinct_lone_rows(np.arange(n)[:, None], np.zeros(n), alone)
-    if rep.size == 0:
-        return log_share + at_zero
-    s_r, c_r = sign[rep][:, None], c[rep][:, None]
-    integral = case_effect.integrated_logp(
-        lambda shift: pt.sigmoid(s_r * (c_r + shift)), tau, np.ones(rep.size, dtype=bool)
-    )
-    return log_share + pt.where(alone, integral[inv], at_zero)
+    The case effect ``u`` shifts both logits alike, so ``P(custodial | u) = sigmoid(-(c + u))``
+    and ``P(exempt | u) = e^(a - c) sigmoid(c + u)`` (fine only likewise with ``b``): a case's
+    integral over ``u`` is that of a binary logit at ``c``
+    (:mod:`ccmodels.models.likelihoods.logit_cells`) times the shares, which do not depend on
+    ``u``."""
+    lib: Any = pt if isinstance(l_ex, pt.TensorVariable) else np
+    c = lib.logaddexp(l_ex, l_fo)
+    share = lib.where(lib.equal(y, 1), l_ex - c, lib.where(lib.equal(y, 2), l_fo - c, 0.0))
+    return share, c
 
 
 class DispositionModel(Model):
@@ -178,24 +139,88 @@ class DispositionModel(Model):
         ok = law.fine_only_allowed(rows["article"].astype(str).to_numpy())
         return {"y": y, "fine_only_ok": ok} | case_effect.case_design(rows)
 
+    def structure(self, d: Design) -> tuple[np.ndarray, np.ndarray, lc.LogitCells]:
+        """Distinct covariate patterns (``first``, each row's ``pattern``; the fine-only rule
+        included, since it follows the article even without an article effect) and the
+        cells and case terms of the design's rows (computed once per design)."""
+        if "_cells" not in d.extra:
+            first, pattern = d.x.distinct(d.extra["fine_only_ok"].astype(float))
+            key = np.column_stack([pattern, d.extra["y"]])
+            case = d.rows["case_id"] if "case_id" in d.rows else np.arange(len(d.rows))
+            d.extra["_cells"] = (first, pattern, lc.logit_cells(case, key))
+        return d.extra["_cells"]
+
     def _add_likelihood(self, d: Design) -> None:
+        first, pattern, cells = self.structure(d)
         tau = self.priors["sigma_case"].create_variable("disp_sigma_case")
-        u = case_effect.case_shift(self.prefix, tau, d.extra)
-        l_ex = self.predictor("disp_exempt", d) + u
-        ok = d.extra["fine_only_ok"]
-        l_fo = pt.where(ok, self.predictor("disp_fine_only", d) + u, _NEVER)
-        alone = d.extra["alone"]
-        # rows alike in every input of the likelihood (the fine-only rule too: it follows the
-        # article even when the model has no article effect)
-        inputs = np.column_stack([d.x.matrix(d.coords), ok])
-        distinct = distinct_lone_rows(inputs, d.extra["y"], alone)
+        l_ex = self.predictor("disp_exempt", d, row=None, rows=first)
+        ok = pm.Data("disp_fine_only_ok", d.extra["fine_only_ok"][first].astype(float))
+        l_fo = pt.where(ok > 0, self.predictor("disp_fine_only", d, row=None, rows=first), _NEVER)
+        y = d.extra["y"]
+        sign = np.where(y == 0, -1.0, 1.0)
+        total: Any = 0.0
+        lp: dict[str, Any] = {}
+        for kind, keys, weight in (
+            ("cell", cells.cell_key, cells.cell_count),
+            ("term", cells.term_key, cells.term_w),
+        ):
+            if not keys.size:
+                lp[kind] = None
+                continue
+            pat = pm.Data(f"disp_{kind}_pattern", pattern[keys])
+            yk = pm.Data(f"disp_{kind}_y", y[keys])
+            share, c = log_share(l_ex[pat], l_fo[pat], yk)
+            total = total + (pm.Data(f"disp_{kind}_n", weight) * share).sum()
+            lp[kind] = c
+        total = total + lc.cell_loglik("disp", cells, lp["cell"], lp["term"], sign, tau)
+        pm.Potential("disposition_loglik", total)
 
-        def logp(value: Any, l_ex: Any, l_fo: Any, tau: Any) -> Any:
-            return category_logp(value, l_ex, l_fo, tau, alone, distinct)
+    def _cell_logits(self, params: Draws, d: Design) -> dict[str, np.ndarray]:
+        """Draws of ``c`` (the logit of "not custodial") and of the log share of the observed
+        category, on the lone cells and on the case terms."""
+        first, pattern, cells = self.structure(d)
+        rng = np.random.default_rng(0)
+        l_ex = self.eta("disp_exempt", params, d, rng, rows=first)
+        l_fo = self.eta("disp_fine_only", params, d, rng, rows=first)
+        l_fo = np.where(d.extra["fine_only_ok"][first][None, :], l_fo, _NEVER)
+        out = {}
+        for kind, keys in (("cell", cells.cell_key), ("term", cells.term_key)):
+            share, c = log_share(l_ex[:, pattern[keys]], l_fo[:, pattern[keys]], d.extra["y"][keys])
+            out[kind], out[f"{kind}_share"] = c, share
+        return out
 
-        pm.CustomDist(
-            "disposition_obs", l_ex, l_fo, tau, logp=logp, observed=d.extra["y"], dims="row"
+    def compute_log_likelihood(self) -> xr.DataTree:
+        """Per-case log-likelihood (the case effect integrated out), group ``log_likelihood``
+        (variable ``disposition_obs``, dim ``case``): LOO leaves out one case at a time."""
+        idata = self._require_fit()
+        if "log_likelihood" in idata.children:
+            return idata
+        d = self._fitted_design()
+        cells = self.structure(d)[2]
+        params = self.draws()
+        lp = self._cell_logits(params, d)
+        sign = np.where(d.extra["y"] == 0, -1.0, 1.0)
+        ll = lc.per_case_loglik(cells, lp["cell"], lp["term"], sign, params["disp_sigma_case"])
+        lone = np.flatnonzero(cells.row_cell >= 0)
+        ll[:, cells.row_case[lone]] += lp["cell_share"][:, cells.row_cell[lone]]
+        if cells.n_terms:
+            per_multi = np.zeros((ll.shape[0], cells.n_multi))
+            np.add.at(per_multi.T, cells.term_case, (lp["term_share"] * cells.term_w).T)
+            ll[:, cells.multi_case] += per_multi
+        idata["log_likelihood"] = xr.DataTree(
+            self._per_case(ll, "disposition_obs", cells.case_ids)
         )
+        return idata
+
+    def case_effects(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
+        """Draws (samples, rows) of each fitted offender's case effect from its conditional
+        distribution given the categories of its case (NumPy; no refit)."""
+        cells = self.structure(d)[2]
+        lp = self._cell_logits(params, d)
+        sign = np.where(d.extra["y"] == 0, -1.0, 1.0)
+        tau = np.asarray(params["disp_sigma_case"])
+        u = lc.draw_case_effects(cells, lp["cell"], lp["term"], sign, tau, rng)
+        return u[:, cells.row_case]
 
     # ------------------------------------------------------------------ predictions
     def _logits(
@@ -230,13 +255,18 @@ class DispositionModel(Model):
         return xr.Dataset({k: self._as_draws(v, k) for k, v in out.items()})
 
     def simulate_outcomes(
-        self, params: Draws, d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
+        """Replicated 0/1 indicators of exempt and fine only; with ``conditional`` (the fitted
+        offenders) each case's effect is drawn given the case's categories, else afresh."""
         l_ex, l_fo = self._logits(params, d, rng)
-        case = d.extra["case_all"]
-        n_cases = int(case.max()) + 1 if len(case) else 0
-        u = rng.normal(0.0, 1.0, (l_ex.shape[0], n_cases))
-        u = (u * np.asarray(params["disp_sigma_case"])[:, None])[:, case]
+        if conditional:
+            u = self.case_effects(params, d, rng)
+        else:
+            case = d.extra["case_all"]
+            n_cases = int(case.max()) + 1 if len(case) else 0
+            z = rng.normal(0.0, 1.0, (l_ex.shape[0], n_cases))
+            u = (z * np.asarray(params["disp_sigma_case"])[:, None])[:, case]
         p_ex, p_fo = probabilities(l_ex + u, l_fo + u, d.extra["fine_only_ok"][None, :])
         r = rng.random(p_ex.shape)
         exempt = r < p_ex

@@ -201,7 +201,7 @@ class FineModel(Model):
         return self._as_draws(np.where(required(d.rows)[None, :], v, 0.0), "fine_yuan")
 
     def simulate_outcomes(
-        self, params: Draws, d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
         mu = self.eta("fine_amount", params, d, rng)
         s = np.asarray(params["fine_amount_sigma"])[:, None]

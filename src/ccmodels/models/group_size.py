@@ -124,7 +124,7 @@ class GroupSizeModel(Model):
         return mu, np.exp(self.eta("size_alpha", draws, d, rng))
 
     def simulate_outcomes(
-        self, draws: Draws, d: Design, rng: np.random.Generator
+        self, draws: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
         mu, alpha = self._parts(draws, d, rng)
         n = 1 + negbin(rng, mu, alpha) if self.family == "shifted" else ztnb(rng, mu, alpha)

@@ -197,16 +197,28 @@ class Predictive:
 
     @abstractmethod
     def simulate_outcomes(
-        self, draws: Draws, d: Design, rng: np.random.Generator
+        self, draws: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
-        """Replicated outcomes (samples, rows) given parameter draws (for predictive checks)."""
+        """Replicated outcomes (samples, rows) given parameter draws (for predictive checks).
+        ``conditional``: the rows are the fitted ones, whose case effects (where the model has
+        them) are drawn from their conditional distribution given the data rather than
+        afresh."""
 
     def sample_posterior_predictive(self, seed: int = 0, thin: int = 1) -> xr.Dataset:
         """Replicated outcomes of the fitted rows under the posterior, dims (sample, row)."""
         out = self.simulate_outcomes(
-            self.draws(thin), self._fitted_design(), np.random.default_rng(seed)
+            self.draws(thin), self._fitted_design(), np.random.default_rng(seed), conditional=True
         )
         return _sample_row(out)
+
+    def _per_case(self, ll: np.ndarray, name: str, case_ids: list[str]) -> xr.Dataset:
+        """(samples, cases) log-likelihood values as a (chain, draw, case) Dataset."""
+        post = self._require_fit()["posterior"]
+        n_c, n_d = post.sizes["chain"], post.sizes["draw"]
+        return xr.Dataset(
+            {name: (("chain", "draw", "case"), ll.reshape(n_c, n_d, -1))},
+            coords={"chain": post["chain"].values, "draw": post["draw"].values, "case": case_ids},
+        )
 
     def sample_prior_predictive(
         self, data: pd.DataFrame, draws: int = 200, seed: int = 0

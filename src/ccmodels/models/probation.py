@@ -6,11 +6,16 @@ information about the court's discretion and are left out; predictions for them 
 
 ``logit P(probation) = eta + b * log(term / 12 months) + u_case``, with eta the shared linear
 predictor (year walk, value chains, article, traits except recidivism, which is constant in the
-unit) and ``u_case ~ Normal(0, prob_sigma_case)`` shared by the eligible co-defendants of a case
-(:mod:`ccmodels.models.case_effect`: integrated out for lone offenders, sampled non-centred for
-the others). Only cases with several eligible offenders inform ``prob_sigma_case``; its prior
-(``HalfNormal(0.5)`` on the logit scale) speaks where they are few. Predicted probabilities
-for new offenders average over a fresh case effect.
+unit) and ``u_case ~ Normal(0, prob_sigma_case)`` shared by the eligible co-defendants of a case.
+The case effect is integrated out of every case, lone offenders and co-defendants alike
+(:mod:`ccmodels.models.likelihoods.logit_cells`: lone offenders as binomial cells of one
+covariate pattern, log term and outcome; each multi-offender case by adaptive quadrature), so
+the posterior holds the population parameters only, whatever the number of cases; LOO leaves
+out one case at a time. Only cases with several eligible offenders inform ``prob_sigma_case``;
+its prior (``HalfNormal(0.5)`` on the logit scale) speaks where they are few. Predicted
+probabilities for new offenders average over a fresh case effect; replicates of the fitted
+offenders use case effects drawn from their conditional distribution given each case's
+outcomes.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pymc as pm
-import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 from scipy.special import expit
@@ -32,6 +36,7 @@ from ccmodels.data.schema import TRAITS
 from ccmodels.models import blocks, case_effect
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design
+from ccmodels.models.likelihoods import logit_cells as lc
 from ccmodels.models.summaries import group_summary, interval
 
 __all__ = ["ProbationModel"]
@@ -58,11 +63,9 @@ class ProbationModel(Model):
         "offenders eligible for probation (detention or a fixed term <= 36 months, not recidivist)"
     )
 
-    #: The article scale of a binary outcome mixes slowly (bulk ESS about 0.17 per draw on
-    #: the calibrated scenario): 2,000 draws per chain keep its R-hat well below 1.01. A
-    #: smaller step (target_accept 0.95) removes the rare divergence seen on about 3,600 rows
-    #: (population seed 1 of the recovery step) at high chain and article scales.
-    sampler_defaults: ClassVar[dict[str, Any]] = {"draws": 2000, "target_accept": 0.95}
+    #: A smaller step (target_accept 0.95) than the default: the article and chain scales of a
+    #: binary outcome reach small values where the non-centred blocks still bend.
+    sampler_defaults: ClassVar[dict[str, Any]] = {"target_accept": 0.95}
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
@@ -92,32 +95,72 @@ class ProbationModel(Model):
         term = rows["term_months"].to_numpy(float)
         elig = eligible(rows)
         x = np.log(np.where(term > 0, term, REF_TERM) / REF_TERM)
-        return {"log_term": x, "eligible": elig} | case_effect.case_design(rows)
+        y = rows["probation"].to_numpy(int) if "probation" in rows else np.zeros(len(rows), int)
+        return {"log_term": x, "eligible": elig, "y": y} | case_effect.case_design(rows)
+
+    def structure(self, d: Design) -> tuple[np.ndarray, np.ndarray, lc.LogitCells]:
+        """Distinct covariate patterns (``first``, each row's ``pattern``) and the cells and
+        case terms of the design's rows (computed once per design)."""
+        if "_cells" not in d.extra:
+            first, pattern = d.x.distinct()
+            key = np.column_stack([pattern, d.extra["log_term"], d.extra["y"]])
+            case = d.rows["case_id"] if "case_id" in d.rows else np.arange(len(d.rows))
+            d.extra["_cells"] = (first, pattern, lc.logit_cells(case, key))
+        return d.extra["_cells"]
 
     def _add_likelihood(self, d: Design) -> None:
-        eta = self.predictor(self.prefix, d)
+        first, pattern, cells = self.structure(d)
+        eta = self.predictor(self.prefix, d, row=None, rows=first)
         b = self.priors["log_term"].create_variable("prob_log_term")
         tau = self.priors["sigma_case"].create_variable("prob_sigma_case")
-        x = pm.Data("prob_log_term_x", d.extra["log_term"], dims="row")
-        logit = eta + b * x + case_effect.case_shift(self.prefix, tau, d.extra)
-        alone = d.extra["alone"]
+        x = d.extra["log_term"]
 
-        def logp(value: Any, logit: Any, tau: Any) -> Any:
-            sign = 2.0 * value - 1.0
+        def logits(kind: str, keys: np.ndarray) -> Any:
+            pat = pm.Data(f"prob_{kind}_pattern", pattern[keys])
+            off = pm.Data(f"prob_{kind}_log_term", x[keys])
+            return eta[pat] + b * off
 
-            def at(shift: Any) -> Any:  # P(observed outcome)
-                return pt.sigmoid(sign[:, None] * (logit[:, None] + shift))
+        sign = 2.0 * d.extra["y"] - 1.0
+        lp_cell = logits("cell", cells.cell_key) if cells.n_cells else None
+        lp_term = logits("term", cells.term_key) if cells.n_terms else None
+        pm.Potential("probation_loglik", lc.cell_loglik("prob", cells, lp_cell, lp_term, sign, tau))
 
-            return case_effect.integrated_logp(at, tau, alone)
+    def _cell_logits(self, params: Draws, d: Design) -> tuple[np.ndarray, np.ndarray]:
+        """Draws of the logits of the lone cells and of the case terms (no case effect)."""
+        first, pattern, cells = self.structure(d)
+        eta = self.eta(self.prefix, params, d, np.random.default_rng(0), rows=first)
+        b = np.asarray(params["prob_log_term"])[:, None]
+        x = d.extra["log_term"]
 
-        pm.CustomDist(
-            "probation_obs",
-            logit,
-            tau,
-            logp=logp,
-            observed=d.rows["probation"].to_numpy(int),
-            dims="row",
-        )
+        def at(keys: np.ndarray) -> np.ndarray:
+            return eta[:, pattern[keys]] + b * x[keys][None, :]
+
+        return at(cells.cell_key), at(cells.term_key)
+
+    def compute_log_likelihood(self) -> xr.DataTree:
+        """Per-case log-likelihood (the case effect integrated out), group ``log_likelihood``
+        (variable ``probation_obs``, dim ``case``): LOO leaves out one case at a time."""
+        idata = self._require_fit()
+        if "log_likelihood" in idata.children:
+            return idata
+        d = self._fitted_design()
+        cells = self.structure(d)[2]
+        params = self.draws()
+        lp_cell, lp_term = self._cell_logits(params, d)
+        sign = 2.0 * d.extra["y"] - 1.0
+        ll = lc.per_case_loglik(cells, lp_cell, lp_term, sign, params["prob_sigma_case"])
+        idata["log_likelihood"] = xr.DataTree(self._per_case(ll, "probation_obs", cells.case_ids))
+        return idata
+
+    def case_effects(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
+        """Draws (samples, rows) of each fitted offender's case effect from its conditional
+        distribution given the outcomes of its case (NumPy; no refit)."""
+        cells = self.structure(d)[2]
+        lp_cell, lp_term = self._cell_logits(params, d)
+        sign = 2.0 * d.extra["y"] - 1.0
+        tau = np.asarray(params["prob_sigma_case"])
+        u = lc.draw_case_effects(cells, lp_cell, lp_term, sign, tau, rng)
+        return u[:, cells.row_case]
 
     # ------------------------------------------------------------------ predictions
     def _logit(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
@@ -145,13 +188,18 @@ class ProbationModel(Model):
         return self._as_draws(p, "probation")
 
     def simulate_outcomes(
-        self, params: Draws, d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
+        """Replicated outcomes; with ``conditional`` (the fitted offenders) each case's effect
+        is drawn from its conditional distribution given the case's outcomes, else afresh."""
         lp = self._logit(params, d, rng)
-        case = d.extra["case_all"]
-        u = rng.normal(0.0, 1.0, (lp.shape[0], int(case.max()) + 1 if len(case) else 0))
-        p = expit(lp + (u * np.asarray(params["prob_sigma_case"])[:, None])[:, case])
-        p = np.where(d.extra["eligible"][None, :], p, 0.0)
+        if conditional:
+            u = self.case_effects(params, d, rng)
+        else:
+            case = d.extra["case_all"]
+            z = rng.normal(0.0, 1.0, (lp.shape[0], int(case.max()) + 1 if len(case) else 0))
+            u = (z * np.asarray(params["prob_sigma_case"])[:, None])[:, case]
+        p = np.where(d.extra["eligible"][None, :], expit(lp + u), 0.0)
         return {"probation": (rng.random(p.shape) < p).astype(float)}
 
     # ------------------------------------------------------------------ summaries

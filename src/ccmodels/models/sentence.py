@@ -286,7 +286,7 @@ class SentenceModel(Model):
         return self._as_draws(vals, "term_months")
 
     def simulate_outcomes(
-        self, params: Draws, d: Design, rng: np.random.Generator
+        self, params: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
         mu = self.eta(self.prefix, params, d, rng)
         n_s, n = mu.shape

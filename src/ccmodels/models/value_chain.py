@@ -125,7 +125,7 @@ class ValueChainModel(Model):
         return {c: expit(self.eta(f"vc_{c}", draws, d, rng)) for c in VALUE_CHAINS}
 
     def simulate_outcomes(
-        self, draws: Draws, d: Design, rng: np.random.Generator
+        self, draws: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
         p = self._shares(draws, d, rng)
         return {
