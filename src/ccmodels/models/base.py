@@ -200,7 +200,7 @@ class Model(Predictive, ABC):
         d = dataclasses.replace(d, coords=spec.on(d.coords), x=d.x.only(spec.dims))
         x = d.x if rows is None else d.x.subset(rows)
 
-        def data(name: str, a: np.ndarray | None, dims: tuple[str, ...]) -> Any:
+        def data(name: str, a: np.ndarray | None, dims: tuple[str | None, ...]) -> Any:
             if a is None:
                 return None
             # without dims the data's length may change (a compiled model takes new data)

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pymc_extras.prior import Prior
 
 from ccmodels import params
 from ccmodels.data.schema import CHAIN_COLUMNS, TRAITS, VALUE_CHAINS, validate
-from ccmodels.models.blocks import Centring
+from ccmodels.models.blocks import Centring, prior_mean
 from ccmodels.models.config import ModelConfigError
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "case_rows",
     "centring",
     "level_coords",
+    "log_outcome_scales",
     "make_design",
     "offender_rows",
     "partial_weights",
@@ -270,3 +272,16 @@ def partial_weights(counts: np.ndarray, noise: float, step: float) -> np.ndarray
     pair = np.nan_to_num(pair, nan=0.0, posinf=0.0)
     info = pair * step**2
     return info / (info + noise**2)
+
+
+def log_outcome_scales(d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
+    """(noise, typical step) of a model of a log outcome ``d.extra["y"]``: the spread of the
+    outcome about its year's mean and the prior mean of ``sigma_year``; None without years
+    or rows."""
+    y, yi = np.asarray(d.extra["y"], dtype=float), d.x.year_idx
+    if yi is None or y.size == 0:
+        return None
+    n = np.bincount(yi, minlength=len(d.coords["year"]))
+    mean = np.bincount(yi, weights=y, minlength=n.size) / np.maximum(n, 1)
+    noise = float(np.sqrt(np.mean((y - mean[yi]) ** 2)))
+    return max(noise, 1e-3), prior_mean(priors["sigma_year"])

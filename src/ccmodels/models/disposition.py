@@ -17,7 +17,7 @@ eta_exempt + u`` and ``log P(fine only) / P(custodial) = eta_fine_only + u``, ea
 linear predictor (year walk, value chains, article, traits; prefixes ``disp_exempt`` and
 ``disp_fine_only``) and ``u ~ Normal(0, disp_sigma_case)`` a case effect shared by the
 co-defendants of a case and by both logits: a court's leniency towards the case. It is
-integrated out of every case (:func:`category_logp`; lone offenders as multinomial cells of one
+integrated out of every case (:func:`log_share`; lone offenders as multinomial cells of one
 covariate pattern and category, each multi-offender case by adaptive quadrature), so the
 posterior holds the population parameters only; LOO leaves out one case at a time. Both
 predictors' article effects sum to zero over every
@@ -207,9 +207,7 @@ class DispositionModel(Model):
             per_multi = np.zeros((ll.shape[0], cells.n_multi))
             np.add.at(per_multi.T, cells.term_case, (lp["term_share"] * cells.term_w).T)
             ll[:, cells.multi_case] += per_multi
-        idata["log_likelihood"] = xr.DataTree(
-            self._per_case(ll, "disposition_obs", cells.case_ids)
-        )
+        idata["log_likelihood"] = xr.DataTree(self._per_case(ll, "disposition_obs", cells.case_ids))
         return idata
 
     def case_effects(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:

@@ -16,11 +16,11 @@ round sum, a symmetric error that the residual scale ``fine_amount_sigma`` absor
 predictive check of the amount distribution shows whether it does).
 
 Co-defendants share a case effect ``u ~ Normal(0, fine_amount_sigma_case)`` on the log
-amount, integrated out as in the sentence model (within a case the uncensored log amounts are
-jointly normal with compound-symmetric covariance; one amount at the minimum adds an exact normal
-CDF, several a one-dimensional integral, sampled as one latent effect per such case and done by
-adaptive quadrature for LOO), so the fit samples no other latent intercepts; the LOO unit is the
-case. Predicted means average over a fresh case effect.
+amount, integrated out as in the sentence model
+(:mod:`ccmodels.models.likelihoods.censored_normal`: within a case the uncensored log amounts
+are jointly normal with compound-symmetric covariance; one amount at the minimum adds an exact
+normal CDF, several a one-dimensional integral by adaptive quadrature), so the fit samples no
+latent intercepts; the LOO unit is the case. Predicted means average over a fresh case effect.
 
 Parameters are prefixed ``fine_amount_`` (year walk, chain, article and trait effects),
 ``fine_amount_sigma`` and ``fine_amount_sigma_case``.
@@ -35,7 +35,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pymc as pm
-import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 from scipy.special import ndtr
@@ -43,14 +42,8 @@ from scipy.special import ndtr
 from ccmodels import law
 from ccmodels.models import blocks, case_effect
 from ccmodels.models.base import Draws, Model
-from ccmodels.models.design import Design
-from ccmodels.models.sentence import (
-    case_log_likelihood,
-    case_loglik,
-    censored_case_z,
-    fast_loglik,
-    log_outcome_scales,
-)
+from ccmodels.models.design import Design, log_outcome_scales
+from ccmodels.models.likelihoods import censored_normal as cn
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["FineModel", "censored_below_lognormal_mean", "required"]
@@ -144,9 +137,9 @@ class FineModel(Model):
         # (new offenders to predict for) are treated alike, and never enter a likelihood.
         y = np.log(np.maximum(fine, floor))
         cens = np.where(y <= np.log(floor) + 1e-9, -1, 0)
-        case = case_effect.case_design(rows)["case_all"]
+        cd = case_effect.case_design(rows)
+        case = cd["case_all"]
         ids = rows["case_id"].astype(str).unique() if "case_id" in rows else np.arange(len(rows))
-        ncoef = 1 + sum(len(coords.get(k, [])) for k in ("year", "value_chain", "article", "trait"))
         return {
             "floor": floor,
             "y": y,
@@ -154,26 +147,29 @@ class FineModel(Model):
             "log_lo": np.log(floor),
             "log_hi": np.full(len(rows), np.inf),
             "case": case,
-            "_coords": {"case": [str(i) for i in ids], "coef": list(range(ncoef))},
+            "_coords": {"case": [str(i) for i in ids]},
         }
 
     def _add_likelihood(self, d: Design) -> None:
         beta, x = self.coefficients("fine_amount", d)
         sigma = self.priors["sigma"].create_variable("fine_amount_sigma")
         tau = self.priors["sigma_case"].create_variable("fine_amount_sigma_case")
-        z = censored_case_z("fine_amount_censored_case_z", d.extra)
-        loglik = fast_loglik(beta, x, sigma, tau, d.extra, z)
-        pm.Potential("fine_amount_loglik", loglik)
-        # per-case log-likelihood for LOO (evaluated after sampling only)
-        xd = pm.Data("fine_amount_X", x, dims=("row", "coef"))
-        self._ll_tensor = case_loglik(pt.dot(xd, beta), sigma, tau, d.extra)
+        e = d.extra
+        data = cn.censored_data(x, e["y"], e["cens"], e["case"], e["log_lo"], e["log_hi"])
+        pm.Potential("fine_amount_loglik", cn.loglik(beta, sigma, tau, data, "fine_amount"))
 
     def compute_log_likelihood(self) -> xr.DataTree:
-        """Per-case log-likelihood (the case effect integrated out), group ``log_likelihood``."""
+        """Per-case log-likelihood (the case effect integrated out), group ``log_likelihood``
+        (variable ``fine_amount_obs``, dim ``case``)."""
         idata = self._require_fit()
         if "log_likelihood" in idata.children:
             return idata
-        return case_log_likelihood(self, "fine_amount_obs")
+        d = self._fitted_design()
+        p = self.draws()
+        eta = self.eta("fine_amount", p, d, np.random.default_rng(0))
+        ll = cn.per_case_loglik(eta, p["fine_amount_sigma"], p["fine_amount_sigma_case"], d.extra)
+        idata["log_likelihood"] = xr.DataTree(self._per_case(ll, "fine_amount_obs", d.dims["case"]))
+        return idata
 
     # ------------------------------------------------------------------ predictions
     def _mean(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:

@@ -11,19 +11,14 @@ Statutory bounds are respected by **censoring**: a term at the article's maximum
 assessment exceeds the range sentences at its limit, so terms pile up at the maximum rather than
 being thinned as truncation would imply. The simulator generates terms the same way.
 
-Speed: the case effect is integrated out. Within a case the uncensored log terms are jointly
-normal with compound-symmetric covariance, whose density needs only per-case sums of residuals
-and squared residuals (closed form: no latent intercepts, no funnel). For cases with censored
-terms the remaining one-dimensional integral over ``u_k`` (given the case's uncensored terms) is
-exact when the case has one censored term (a normal CDF at the bound, with the variance of
-``u_k`` added). With several, the fit samples ``u_k`` for those cases only, non-centred about
-its normal prior given the case's uncensored terms (one normal CDF per censored term and
-gradient), and the per-case log-likelihood for LOO does the integral by adaptive quadrature:
-Gauss-Legendre nodes on either side of the mode of the whole integrand (uncensored and censored
-members), out to where it has fallen 40 nats, within 1e-6 nats of a brute-force integral for
-cases of up to 150 heavily censored defendants. Parameters of the sampled effects:
-``term_censored_case_z``.
-The log-likelihood unit for LOO is therefore the case (leave-one-case-out).
+Speed: the case effect is integrated out (:mod:`ccmodels.models.likelihoods.censored_normal`).
+Within a case the uncensored log terms are jointly normal with compound-symmetric covariance,
+whose density needs only per-case sums of residuals and squared residuals (closed form: no
+latent intercepts, no funnel). For cases with censored terms the remaining one-dimensional
+integral over ``u_k`` (given the case's uncensored terms) is exact when the case has one
+censored term (a normal CDF at the bound, with the variance of ``u_k`` added) and done by
+adaptive quadrature within each gradient when it has several (within 1e-6 nats). Nothing is
+sampled per case; the log-likelihood unit for LOO is the case (leave-one-case-out).
 
 Student-t option (``likelihood = "student_t"`` in the effects): ``e_ik`` ~ Student-t(``nu``,
 0, ``sigma``) with ``nu`` estimated (prior ``nu``), for terms with outlying assessments. The
@@ -41,23 +36,20 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pymc as pm
-import pytensor
 import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
-from pytensor.graph.replace import graph_replace
 from scipy.special import ndtr
 
 from ccmodels import law
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.config import ModelConfigError
-from ccmodels.models.design import Design
-from ccmodels.models.persistence import fitted_rows
-from ccmodels.models.quadrature import log_integral, std_normal_lcdf
+from ccmodels.models.design import Design, log_outcome_scales
+from ccmodels.models.likelihoods import censored_normal as cn
 from ccmodels.models.summaries import group_summary
 
-__all__ = ["SentenceModel", "censored_lognormal_mean"]
+__all__ = ["SentenceModel", "censored_lognormal_mean", "student_t_loglik"]
 
 #: Quantile nodes over the Student-t precision weight for predicted means.
 T_MEAN_NODES = 32
@@ -168,41 +160,40 @@ class SentenceModel(Model):
             "hi": hi,
             "cens": cens,
             "case": case_codes.astype(np.int64),
-            "_coords": {"case": list(case_ids), "coef": list(range(self._ncoef(coords)))},
+            "_coords": {"case": [str(c) for c in case_ids]},
         }
-
-    @staticmethod
-    def _ncoef(coords: dict[str, list[Any]]) -> int:
-        return 1 + sum(len(coords.get(k, [])) for k in ("year", "value_chain", "article", "trait"))
 
     # ------------------------------------------------------------------ likelihood
     def _add_likelihood(self, d: Design) -> None:
         beta, x = self.coefficients(self.prefix, d)
         sigma = self.priors["sigma"].create_variable(f"{self.prefix}_sigma")
         tau = self.priors["sigma_case"].create_variable(f"{self.prefix}_sigma_case")
-        pm.Data("log_term", d.extra["y"], dims="row")
-        xd = pm.Data("term_X", x, dims=("row", "coef"))
         if self.student_t:
             nu = self.priors["nu"].create_variable(f"{self.prefix}_nu")
             z = pm.Normal(f"{self.prefix}_case_z", 0.0, 1.0, dims="case")
             eta = pt.dot(x, beta) + (tau * z)[d.extra["case"]]
             pm.Potential("term_loglik", student_t_loglik(eta, sigma, nu, d.extra))
             return
-        z = censored_case_z(f"{self.prefix}_censored_case_z", d.extra)
-        loglik = fast_loglik(beta, x, sigma, tau, d.extra, z)
-        pm.Potential("term_loglik", loglik)
-        # per-case log-likelihood for LOO (evaluated after sampling only)
-        self._ll_tensor = case_loglik(pt.dot(xd, beta), sigma, tau, d.extra)
+        e = d.extra
+        data = cn.censored_data(x, e["y"], e["cens"], e["case"], e["log_lo"], e["log_hi"])
+        pm.Potential("term_loglik", cn.loglik(beta, sigma, tau, data, self.prefix))
 
     def log_likelihood(self) -> xr.DataTree:
-        """Pointwise (per-case) log-likelihood of the fit, added as group ``log_likelihood``."""
+        """Pointwise log-likelihood of the fit, added as group ``log_likelihood``: per case
+        (variable ``term_obs``, dim ``case``; the case effect integrated out), or per offender
+        given the case effects for the Student-t option."""
         idata = self._require_fit()
         if "log_likelihood" in idata.children:
             return idata
         if self.student_t:
             idata["log_likelihood"] = xr.DataTree(self._student_t_pointwise())
             return idata
-        return case_log_likelihood(self, "term_obs")
+        d = self._fitted_design()
+        p = self.draws()
+        eta = self.eta(self.prefix, p, d, np.random.default_rng(0))
+        ll = cn.per_case_loglik(eta, p["term_sigma"], p["term_sigma_case"], d.extra)
+        idata["log_likelihood"] = xr.DataTree(self._per_case(ll, "term_obs", d.dims["case"]))
+        return idata
 
     compute_log_likelihood = log_likelihood  # type: ignore[assignment]
 
@@ -326,222 +317,6 @@ class SentenceModel(Model):
         p = params if params is not None else self.draws()
         e = self._mean(p, d, np.random.default_rng(0))
         return group_summary(e, d.rows, d.rows["term_months"].to_numpy(float), by, hdi)
-
-
-def log_outcome_scales(d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
-    """(noise, typical step) of a model of a log outcome ``d.extra["y"]``: the spread of the
-    outcome about its year's mean and the prior mean of ``sigma_year``; None without years
-    or rows."""
-    y, yi = np.asarray(d.extra["y"], dtype=float), d.x.year_idx
-    if yi is None or y.size == 0:
-        return None
-    n = np.bincount(yi, minlength=len(d.coords["year"]))
-    mean = np.bincount(yi, weights=y, minlength=n.size) / np.maximum(n, 1)
-    noise = float(np.sqrt(np.mean((y - mean[yi]) ** 2)))
-    return max(noise, 1e-3), blocks.prior_mean(priors["sigma_year"])
-
-
-def case_log_likelihood(model_obj: Any, name: str) -> xr.DataTree:
-    """Add the per-case log-likelihood of a model whose case effect is integrated out (its
-    ``_ll_tensor``, set when the graph is built) to its fit as group ``log_likelihood``,
-    variable ``name`` over dim ``case``."""
-    idata = model_obj._require_fit()
-    # a model of its own, so that the per-case tensor belongs to it (not to whichever
-    # model was built last on this object)
-    model, _ = model_obj._build(fitted_rows(idata))
-    ll_tensor = model_obj._ll_tensor
-    rvs = list(model.free_RVs)
-    inputs = [rv.type(name=rv.name) for rv in rvs]
-    out_t = graph_replace(ll_tensor, dict(zip(rvs, inputs, strict=True)), strict=False)
-    fn = pytensor.function(inputs, out_t, on_unused_input="ignore")
-    post = idata["posterior"].to_dataset()
-    n_c, n_d = post.sizes["chain"], post.sizes["draw"]
-    vals = [post[rv.name].values for rv in rvs]
-    out = np.empty((n_c, n_d, len(model.coords["case"])))
-    for c in range(n_c):
-        for k in range(n_d):
-            out[c, k] = fn(*(v[c, k] for v in vals))
-    ll = xr.Dataset(
-        {name: (("chain", "draw", "case"), out)},
-        coords={"chain": post["chain"], "draw": post["draw"], "case": list(model.coords["case"])},
-    )
-    idata["log_likelihood"] = xr.DataTree(ll)
-    return idata
-
-
-def fast_loglik(
-    beta: Any,
-    x: np.ndarray,
-    sigma: Any,
-    tau: Any,
-    extra: Mapping[str, np.ndarray],
-    z: Any = None,
-) -> Any:
-    """Total log-likelihood from sufficient statistics.
-
-    For cases without censored terms the integrated log-likelihood is a quadratic form in
-    ``beta``: it needs only ``X'X``, ``X'y``, ``y'y`` over their rows and, per case size ``m``,
-    the sums over cases of ``s_k^2``, ``s_k u_k`` and ``u_k u_k'`` (``s_k``, ``u_k``: the case's
-    sums of ``y`` and of ``X`` rows). The cost per gradient no longer grows with the number of
-    offenders. Cases with a censored term need, of their uncensored rows, the same quadratic
-    form and each case's sum of residuals ``s_k - u_k beta``, and the linear predictor of their
-    censored rows (:func:`censored_terms`).
-
-    With ``z`` (:func:`censored_case_z`), the cases with several censored terms have their
-    case effect sampled instead of integrated by quadrature (see :func:`case_loglik`): one
-    normal CDF per censored term instead of one per term and quadrature node (48), which made
-    such cases most of the cost of a gradient.
-    """
-    y, cens, case = extra["y"], extra["cens"], extra["case"]
-    n_cases = int(case.max()) + 1
-    has_cens = np.zeros(n_cases, bool)
-    has_cens[case[cens != 0]] = True
-    clean = ~has_cens[case]
-    s2_, t2 = sigma**2, tau**2
-    total: Any = 0.0
-    if clean.any():
-        xc, yc = x[clean], y[clean]
-        _, inv = np.unique(case[clean], return_inverse=True)
-        m = np.bincount(inv)
-        s = np.bincount(inv, weights=yc)
-        u = np.zeros((len(m), x.shape[1]))
-        np.add.at(u, inv, xc)
-        quad = _quadratic_form(beta, xc, yc)
-        sizes = np.unique(m)
-        sel = m[None, :] == sizes[:, None]  # (sizes, cases)
-        n_k = sel.sum(1).astype(float)
-        a_m = sel @ (s * s)  # (sizes,)
-        b_m = np.einsum("gk,k,kp->gp", sel, s, u)  # (sizes, p)
-        c_m = np.einsum("gk,kp,kq->gpq", sel, u, u)  # (sizes, p, p)
-        s1sq = a_m - 2 * pt.dot(b_m, beta) + (pt.dot(c_m, beta) * beta).sum(axis=1)
-        logdet = (n_k * pt.log1p(sizes * t2 / s2_)).sum()
-        shrink = (t2 / (s2_ + sizes * t2) * s1sq).sum()
-        n = len(yc)
-        total = (
-            -0.5 * n * np.log(2 * np.pi)
-            - n * pt.log(sigma)
-            - 0.5 * logdet
-            - 0.5 / s2_ * (quad - shrink)
-        )
-    if has_cens.any():
-        rows = ~clean
-        codes = np.unique(case[rows], return_inverse=True)[1].astype(np.int64)
-        n_c = int(codes.max()) + 1
-        obs = cens[rows] == 0
-        xr_, yr = x[rows], y[rows]
-        m = np.bincount(codes[obs], minlength=n_c).astype(float)
-        s = np.bincount(codes[obs], weights=yr[obs], minlength=n_c)
-        u = np.zeros((n_c, x.shape[1]))
-        np.add.at(u, codes[obs], xr_[obs])
-        s1 = s - pt.dot(u, beta)
-        ci = np.flatnonzero(~obs)
-        sub = {
-            k: v[rows][ci]
-            for k, v in extra.items()
-            if isinstance(v, np.ndarray) and v.shape[:1] == y.shape
-        }
-        sub["case"] = codes[ci]
-        eta_c = pt.dot(xr_[ci], beta)
-        ll = censored_terms(m, s1, eta_c, sigma, tau, sub, n_c, z)
-        total = total + ll.sum() - 0.5 / s2_ * _quadratic_form(beta, xr_[obs], yr[obs])
-    return total
-
-
-def _quadratic_form(beta: Any, x: np.ndarray, y: np.ndarray) -> Any:
-    """``sum (y - x beta)^2`` from ``X'X``, ``X'y`` and ``y'y``."""
-    return y @ y - 2 * pt.dot(beta, x.T @ y) + pt.dot(beta, pt.dot(x.T @ x, beta))
-
-
-def case_loglik(eta: Any, sigma: Any, tau: Any, x: Mapping[str, np.ndarray], z: Any = None) -> Any:
-    """Per-case log-likelihood with the case effect integrated out (see module docstring).
-
-    With ``z`` (one standard-normal variable per case with several censored terms, in the
-    order of their case codes), those cases' effects are not integrated but set to
-    ``u = mean_u + sqrt(v) z``, their normal prior given the case's uncensored terms: the
-    likelihood of the model augmented with ``z``, whose integral over ``z`` is the above."""
-    y, cens, case = x["y"], x["cens"], x["case"]
-    n_cases = int(case.max()) + 1
-    obs = cens == 0
-    m = np.bincount(case[obs], minlength=n_cases).astype(float)  # uncensored per case
-    r = pt.where(obs, y - eta, 0.0)
-    s1 = pt.inc_subtensor(pt.zeros(n_cases)[case], r)
-    s2 = pt.inc_subtensor(pt.zeros(n_cases)[case], r**2)
-    ci = np.flatnonzero(~obs)
-    sub = {k: v[ci] for k, v in x.items() if isinstance(v, np.ndarray) and v.shape[:1] == y.shape}
-    ll = censored_terms(m, s1, eta[ci], sigma, tau, sub, n_cases, z)
-    return ll - 0.5 / sigma**2 * s2
-
-
-def censored_terms(
-    m: np.ndarray,
-    s1: Any,
-    eta_c: Any,
-    sigma: Any,
-    tau: Any,
-    c: Mapping[str, np.ndarray],
-    n_cases: int,
-    z: Any = None,
-) -> Any:
-    """Per-case log-likelihood of ``n_cases`` cases but for ``-sum(residual^2) / (2 sigma^2)``
-    over their uncensored terms: from each case's count ``m`` and sum ``s1`` of uncensored
-    residuals, and its censored terms ``c`` (``case``, ``cens``, ``log_lo``, ``log_hi``; their
-    linear predictor ``eta_c``); ``z`` as in :func:`case_loglik`."""
-    s2_, t2 = sigma**2, tau**2
-    denom = s2_ + m * t2
-    ll = (
-        -0.5 * m * np.log(2 * np.pi)
-        - m * pt.log(sigma)
-        - 0.5 * pt.log(denom / s2_)
-        + 0.5 / s2_ * t2 / denom * s1**2
-    )
-    case, cens = c["case"], c["cens"]
-    if not case.size:
-        return ll
-    v = s2_ * t2 / denom  # variance of u given the case's uncensored terms
-    mean_u = v * s1 / s2_
-    n_cens = np.bincount(case, minlength=n_cases)
-    # P(Y <= b) = Phi((b - eta - u)/sigma); P(Y >= b) = Phi(-(b - eta - u)/sigma).
-    bound = np.where(cens > 0, c["log_hi"], c["log_lo"])
-    sign = np.where(cens > 0, -1.0, 1.0)
-    # One censored term in its case: u ~ Normal(mean_u, v) given the others, so the
-    # integral of its probability over u is exact, Phi(sign (b - eta - mean_u) /
-    # sqrt(sigma^2 + v)). Most censored cases are of this kind (a lone offender, or one
-    # co-defendant at a bound).
-    one = np.flatnonzero(n_cens[case] == 1)
-    if one.size:
-        k = case[one]
-        w = sign[one] * (bound[one] - eta_c[one] - mean_u[k]) / pt.sqrt(s2_ + v[k])
-        ll = pt.inc_subtensor(ll[k], std_normal_lcdf(w))
-    # Several: log Phi(a + c u) summed over the case's terms, integrated over u by
-    # adaptive quadrature, or (for sampling) at u = mean_u + sqrt(v) z with z ~ Normal(0, 1)
-    # sampled: N(u; mean_u, v) du = N(z; 0, 1) dz, so integrating over z gives the
-    # integral back, for one normal CDF per term instead of one per term and node.
-    many = np.flatnonzero(n_cens[case] > 1)
-    if many.size:
-        cases, pos = np.unique(case[many], return_inverse=True)
-        a = sign[many] * (bound[many] - eta_c[many]) / sigma
-        slope = -sign[many] / sigma
-        if z is None:
-            integ = log_integral(mean_u[cases], v[cases], a, slope, pos, len(cases))
-            ll = pt.inc_subtensor(ll[cases], integ)
-        else:
-            u = mean_u[case[many]] + pt.sqrt(v[case[many]]) * z[pos]
-            ll = pt.inc_subtensor(ll[case[many]], std_normal_lcdf(a + slope * u))
-    return ll
-
-
-def censored_case_z(name: str, extra: Mapping[str, np.ndarray]) -> Any:
-    """The standard-normal case effects :func:`fast_loglik` samples (one per case with several
-    censored terms), created in the current model as ``name``; None if there are none."""
-    n = multi_censored_cases(extra)
-    return pm.Normal(name, 0.0, 1.0, shape=(n,)) if n else None
-
-
-def multi_censored_cases(extra: Mapping[str, np.ndarray]) -> int:
-    """The number of cases with more than one censored term (those whose case effect
-    :func:`fast_loglik` samples)."""
-    case, cens = extra["case"], extra["cens"]
-    return int(np.count_nonzero(np.bincount(case[cens != 0]) > 1)) if case.size else 0
 
 
 def student_t_loglik(eta: Any, sigma: Any, nu: Any, extra: Mapping[str, np.ndarray]) -> Any:

@@ -34,7 +34,7 @@ from ccmodels.models.likelihoods.kernels import (
     logistic_lone,
     sample_logistic_cases,
 )
-from ccmodels.models.likelihoods.ops import LogisticCases, LogisticLone
+from ccmodels.models.likelihoods.ops import LogisticCases, LogisticLone, first_output
 
 __all__ = ["LogitCells", "cell_loglik", "draw_case_effects", "logit_cells", "per_case_loglik"]
 
@@ -157,14 +157,14 @@ def cell_loglik(
     if cells.n_cells:
         s = pm.Data(f"{name}_cell_sign", sign[cells.cell_key].astype(float))
         n = pm.Data(f"{name}_cell_count", cells.cell_count)
-        g = LogisticLone()(s * lp_cell, tau)[0]
+        g = first_output(LogisticLone(), s * lp_cell, tau)
         total = total + (n * g).sum()
     if cells.n_terms:
         s = pm.Data(f"{name}_term_sign", sign[cells.term_key].astype(float))
         w = pm.Data(f"{name}_term_w", cells.term_w)
         start = pm.Data(f"{name}_start", cells.start)
         tc = pm.Data(f"{name}_term_case", cells.term_case)
-        total = total + LogisticCases()(s * lp_term, s, w, start, tc, tau)[0].sum()
+        total = total + first_output(LogisticCases(), s * lp_term, s, w, start, tc, tau).sum()
     return total
 
 

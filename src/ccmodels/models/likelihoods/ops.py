@@ -26,7 +26,7 @@ from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache
 from ccmodels.models.likelihoods import kernels
 from ccmodels.models.likelihoods.kernels import logistic_cases, logistic_lone, probit_cases
 
-__all__ = ["LogisticCases", "LogisticLone", "ProbitCases"]
+__all__ = ["LogisticCases", "LogisticLone", "ProbitCases", "first_output"]
 
 #: A hash of the kernels' source: part of the Ops' cache key, so that PyTensor's on-disk cache
 #: of compiled graphs never serves a graph built on an older kernel.
@@ -36,6 +36,14 @@ KERNEL_VERSION = int(
     ],
     16,
 )
+
+
+def first_output(op: Op, *inputs: Any) -> Any:
+    """The first output of ``op`` applied to ``inputs`` (the integrals; the others are the
+    derivatives its gradient uses)."""
+    out = op(*inputs)
+    assert isinstance(out, list)
+    return out[0]
 
 
 def _f64(x: Any) -> Any:
@@ -62,7 +70,8 @@ class LogisticCases(Op):
 
     __props__ = ()
 
-    def make_node(self, a: Any, c: Any, w: Any, start: Any, term_case: Any, tau: Any) -> Apply:
+    def make_node(self, *args: Any) -> Apply:
+        a, c, w, start, term_case, tau = args
         inputs = [_f64(a), _f64(c), _f64(w), _i64(start), _i64(term_case), _f64(tau)]
         return Apply(self, inputs, [pt.dvector(), pt.dvector(), pt.dvector()])
 
@@ -90,7 +99,8 @@ class LogisticLone(Op):
 
     __props__ = ()
 
-    def make_node(self, x: Any, tau: Any) -> Apply:
+    def make_node(self, *args: Any) -> Apply:
+        x, tau = args
         return Apply(self, [_f64(x), _f64(tau)], [pt.dvector(), pt.dvector(), pt.dvector()])
 
     def perform(self, node: Apply, inputs: Any, output_storage: Any) -> None:
@@ -111,7 +121,8 @@ class ProbitCases(Op):
 
     __props__ = ()
 
-    def make_node(self, m: Any, v: Any, a: Any, c: Any, start: Any, term_case: Any) -> Apply:
+    def make_node(self, *args: Any) -> Apply:
+        m, v, a, c, start, term_case = args
         inputs = [_f64(m), _f64(v), _f64(a), _f64(c), _i64(start), _i64(term_case)]
         return Apply(self, inputs, [pt.dvector() for _ in range(5)])
 
