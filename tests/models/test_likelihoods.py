@@ -54,7 +54,9 @@ def test_the_dense_rule_agrees_with_adaptive_quadrature():
         a, c = _case(m_terms, "success", shift, rng)
         f0 = max(_log_integrand(np.linspace(-40, 40, 8001), a, c, 0.0, tau * tau, "logit"))
         val = integrate.quad(
-            lambda t: np.exp(_log_integrand(t, a, c, 0.0, tau * tau, "logit")[0] - f0),
+            lambda t, a=a, c=c, v=tau * tau, f0=f0: np.exp(
+                _log_integrand(t, a, c, 0.0, v, "logit")[0] - f0
+            ),
             -60,
             60,
             epsabs=1e-300,
@@ -148,15 +150,15 @@ def test_gradients_match_finite_differences(tau):
     c = np.where(rng.random(12) < 0.6, 1.0, -1.0)
     start = np.array([0, 2, 5, 12])
     w = np.ones(12)
-    ll, da, dt = logistic_cases(a, c, w, start, tau)
+    _ll, da, dt = logistic_cases(a, c, w, start, tau)
     np.testing.assert_allclose(
         da, _fd(lambda v: logistic_cases(v, c, w, start, tau)[0].sum(), a), rtol=1e-5, atol=1e-7
     )
     e = 1e-6
-    fd_t = (logistic_cases(a, c, w, start, tau + e)[0] - logistic_cases(a, c, w, start, tau - e)[0])
+    fd_t = logistic_cases(a, c, w, start, tau + e)[0] - logistic_cases(a, c, w, start, tau - e)[0]
     np.testing.assert_allclose(dt, fd_t / (2 * e), rtol=1e-5, atol=1e-7)
     x = rng.normal(0, 3, 3000)  # the table
-    g, gx, gt = logistic_lone(x, tau)
+    _g, gx, gt = logistic_lone(x, tau)
     np.testing.assert_allclose(
         gx, (logistic_lone(x + e, tau)[0] - logistic_lone(x - e, tau)[0]) / (2 * e), atol=1e-6
     )
@@ -176,9 +178,9 @@ def test_probit_cases_match_brute_force_and_their_gradients():
         assert got[0][0] == pytest.approx(brute(a, c, m, v, "probit"), abs=TOL)
 
         def total(a_, c_=c, m_=m, v_=v):
-            return probit_cases(np.array([m_]), np.array([v_]), a_, c_, np.array([0, a_.size]))[
+            return probit_cases(np.array([m_]), np.array([v_]), a_, c_, np.array([0, a_.size]))[0][
                 0
-            ][0]
+            ]
 
         np.testing.assert_allclose(got[3], _fd(total, a), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(
@@ -208,7 +210,9 @@ def test_conditional_draws_have_the_conditional_moments():
     tau = 1.5
     n = 20000
     starts = np.arange(0, 4 * n + 1, 4)
-    u = sample_logistic_cases(np.tile(a, n), np.tile(c, n), np.ones(4 * n), starts, tau, rng.random(n))
+    u = sample_logistic_cases(
+        np.tile(a, n), np.tile(c, n), np.ones(4 * n), starts, tau, rng.random(n)
+    )
     lh = lambda x: np.exp(_log_integrand(x, a, c, 0.0, tau * tau, "logit")[0])  # noqa: E731
     z = integrate.quad(lh, -30, 30)[0]
     m1 = integrate.quad(lambda x: x * lh(x), -30, 30)[0] / z
@@ -271,9 +275,7 @@ def test_per_case_loglik_is_the_brute_force_integral_of_each_case():
     sign = 2.0 * y - 1.0
     cells = lc.logit_cells(case, np.column_stack([np.arange(8), y]))
     tau = np.array([0.8])
-    ll = lc.per_case_loglik(
-        cells, lp[cells.cell_key][None], lp[cells.term_key][None], sign, tau
-    )[0]
+    ll = lc.per_case_loglik(cells, lp[cells.cell_key][None], lp[cells.term_key][None], sign, tau)[0]
     for k, cid in enumerate(cells.case_ids):
         rows = np.flatnonzero(case.astype(str) == cid)
         want = brute(sign[rows] * lp[rows], sign[rows], 0.0, 0.64)

@@ -24,10 +24,11 @@ from ccmodels.models import (
     from_spec,
     load_fit,
 )
-from ccmodels.models.case_effect import gh_rule, integrated_logp
-from ccmodels.models.disposition import DispositionModel, category_logp, distinct_lone_rows
+from ccmodels.models.case_effect import gh_rule
+from ccmodels.models.disposition import DispositionModel
+from ccmodels.models.likelihoods import censored_normal as cn
 from ccmodels.models.pipeline import PipelineError, SentencingPipeline
-from ccmodels.models.sentence import case_loglik, censored_lognormal_mean
+from ccmodels.models.sentence import censored_lognormal_mean
 
 FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
 
@@ -167,7 +168,7 @@ def test_std_normal_lcdf_and_its_gradient():
     import pytensor
     import pytensor.tensor as pt
 
-    from ccmodels.models.quadrature import std_normal_lcdf as _std_normal_lcdf
+    from ccmodels.models.likelihoods.censored_normal import std_normal_lcdf as _std_normal_lcdf
 
     z = pt.dvector("z")
     f = pytensor.function([z], [_std_normal_lcdf(z), pytensor.grad(_std_normal_lcdf(z).sum(), z)])
@@ -184,7 +185,7 @@ def test_std_normal_lcdf_and_its_gradient():
 def test_sentence_jax_gradient_is_finite_away_from_the_initial_point(population):
     """Regression: jax.grad differentiates both branches of a switch, so an unguarded
     log-CDF gave NaN gradients wherever a quadrature node reached z < -8.3."""
-    import jax
+    jax = pytest.importorskip("jax")
     import jax.numpy as jnp
     from pymc.sampling.jax import get_jaxified_logp
 
@@ -289,65 +290,9 @@ def test_integrated_case_likelihood_matches_brute_force():
     y = np.where(cens == 1, log_hi, np.where(cens == -1, log_lo, y))
     x = {"y": y, "cens": cens, "case": case, "log_hi": log_hi, "log_lo": log_lo, "eta": eta}
     for sigma, tau in [(0.5, 0.4), (0.3, 1.2)]:
-        got = case_loglik(eta, sigma, tau, x).eval()
+        got = cn.per_case_loglik(eta[None], np.array([sigma]), np.array([tau]), x)[0]
         want = np.array([_brute_case_loglik(x, k, sigma, tau) for k in range(6)])
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
-
-
-def test_sampled_case_effect_integrates_to_the_case_likelihood():
-    """The likelihood the sampler sees for a case with several censored terms (its case effect
-    u = mean_u + sqrt(v) z, z ~ Normal(0, 1) sampled) integrates over z to the per-case
-    likelihood with u integrated out, for cases of 2 to 150 defendants; cases with at most
-    one censored term do not depend on z."""
-    import pytensor
-    import pytensor.tensor as pt
-
-    from ccmodels.models.sentence import multi_censored_cases
-
-    x = _heavy_cases()
-    keep = np.isin(x["case"], [5, 6, 7])  # a mix of bounds (150), 30 at the maximum, lone
-    x = {k: v[keep] for k, v in x.items()}
-    x["case"] = np.unique(x["case"], return_inverse=True)[1]
-    two = {  # two censored of three, and one of two
-        "case": np.array([3, 3, 3, 4, 4]),
-        "cens": np.array([1, -1, 0, 1, 0]),
-        "eta": np.array([3.2, 2.9, 3.0, 3.4, 3.1]),
-        "y": np.array([np.log(36.0), 0.0, 3.3, np.log(36.0), 2.8]),
-    }
-    x = {k: np.concatenate([x[k], two[k]]) for k in two}
-    x["log_hi"], x["log_lo"] = np.full(x["case"].size, np.log(36.0)), np.zeros(x["case"].size)
-    n_many = multi_censored_cases(x)
-    assert n_many == 3  # cases 0, 1 and 3
-    eta, s, t, z = pt.dvector(), pt.dscalar(), pt.dscalar(), pt.dvector()
-    f_int = pytensor.function([eta, s, t], case_loglik(eta, s, t, x))
-    f_aug = pytensor.function([eta, s, t, z], case_loglik(eta, s, t, x, z))
-    for sigma, tau in [(0.5, 0.4), (0.3, 1.0)]:
-        want = f_int(x["eta"], sigma, tau)
-        at0 = f_aug(x["eta"], sigma, tau, np.zeros(n_many))
-        got = at0.copy()
-        for j, k in enumerate([0, 1, 3]):
-
-            def log_f(zj: float, j: int = j, k: int = k, p: tuple = (sigma, tau)) -> float:
-                zz = np.zeros(n_many)
-                zz[j] = zj
-                return float(f_aug(x["eta"], *p, zz)[k]) + stats.norm.logpdf(zj)
-
-            grid = np.linspace(-40, 40, 8001)  # the posterior of z can sit far out
-            lg = np.array([log_f(g) for g in grid])
-            top, mode = lg.max(), grid[lg.argmax()]
-            val, _ = integrate.quad(
-                lambda zj, top=top: np.exp(log_f(zj) - top),
-                -40,
-                40,
-                points=[mode],
-                epsabs=0.0,
-                epsrel=1e-13,
-                limit=1000,
-            )
-            got[k] = np.log(val) + top
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
-        moved = f_aug(x["eta"], sigma, tau, np.full(n_many, 1.5))
-        np.testing.assert_array_equal(moved[[2, 4]], at0[[2, 4]])
 
 
 def _heavy_cases() -> dict[str, np.ndarray]:
@@ -419,61 +364,71 @@ def _brute_case_loglik(x: dict[str, np.ndarray], k: int, sigma: float, tau: floa
     return float(np.log(val) + top)
 
 
-def test_adaptive_quadrature_is_within_1e_6_nats_for_heavily_censored_cases():
-    """Cases of up to 150 defendants, mostly or all censored, over residual and case scales
-    from a sharp wall (sigma 0.2, tau 1.5) to a tight prior (sigma 1, tau 0.1): the integrated
-    log-likelihood is within 1e-6 nats of scipy's, and its gradient matches finite
-    differences of itself (the node placement carries no gradient)."""
+def _graph_total(x: dict[str, np.ndarray], design: np.ndarray):
+    """The sampled log-likelihood (sufficient statistics, quadrature for several censored
+    terms) as a function of (beta, sigma, tau), with its gradient."""
+    import pymc as pm
     import pytensor
     import pytensor.tensor as pt
 
+    from ccmodels.models.datapack import DataPack
+
+    beta, s, t = pt.dvector("beta"), pt.dscalar("sigma"), pt.dscalar("tau")
+    with pm.Model():
+        pack = DataPack()
+        data = cn.censored_data(design, x["y"], x["cens"], x["case"], x["log_lo"], x["log_hi"])
+        total = cn.loglik(beta, s, t, data, pack, "t")
+        pack.finish()
+    grad = pytensor.grad(total, [beta, s, t])
+    return pytensor.function([beta, s, t], [total, *grad], mode="NUMBA")
+
+
+def test_adaptive_quadrature_is_within_1e_6_nats_for_heavily_censored_cases():
+    """Cases of up to 150 defendants, mostly or all censored, over residual and case scales
+    from a sharp wall (sigma 0.2, tau 1.5) to a tight prior (sigma 1, tau 0.1): the integrated
+    log-likelihood is within 1e-6 nats of scipy's case by case, the sampled total equals its
+    sum, and the total's gradient matches finite differences of itself."""
     x = _heavy_cases()
-    eta, s, t = pt.dvector("eta"), pt.dscalar("sigma"), pt.dscalar("tau")
-    ll = case_loglik(eta, s, t, x)
-    f = pytensor.function([eta, s, t], ll)
-    g = pytensor.function([eta, s, t], pytensor.grad(ll.sum(), [s, t]))
+    f = _graph_total(x, x["eta"][:, None])  # eta = x * beta at beta = 1
+    one = np.array([1.0])
     for sigma, tau in [(0.3, 0.5), (0.2, 1.0), (0.2, 1.5), (1.0, 0.1)]:
-        got = f(x["eta"], sigma, tau)
+        got = cn.per_case_loglik(x["eta"][None], np.array([sigma]), np.array([tau]), x)[0]
         want = np.array([_brute_case_loglik(x, k, sigma, tau) for k in range(got.size)])
         assert np.max(np.abs(got - want)) < 1e-6, (sigma, tau, got - want)
+        total, _gb, gs, gt = f(one, sigma, tau)
+        assert float(total) == pytest.approx(got.sum(), abs=1e-8)
         h = 1e-6
         fd = [
-            (f(x["eta"], sigma + h, tau).sum() - f(x["eta"], sigma - h, tau).sum()) / (2 * h),
-            (f(x["eta"], sigma, tau + h).sum() - f(x["eta"], sigma, tau - h).sum()) / (2 * h),
+            (f(one, sigma + h, tau)[0] - f(one, sigma - h, tau)[0]) / (2 * h),
+            (f(one, sigma, tau + h)[0] - f(one, sigma, tau - h)[0]) / (2 * h),
         ]
-        np.testing.assert_allclose(g(x["eta"], sigma, tau), fd, rtol=1e-5)
+        np.testing.assert_allclose([gs, gt], fd, rtol=1e-5)
 
 
 def test_sufficient_statistics_match_the_per_case_likelihood(population):
     """The sampled log-likelihood (sufficient statistics for uncensored cases) equals the sum
-    of the per-case log-likelihood used for LOO, at random parameter values."""
-    import pytensor
-
-    from ccmodels.models.sentence import fast_loglik, multi_censored_cases
-
+    of the per-case log-likelihood used for LOO, at random parameter values; its gradient in
+    the coefficients matches finite differences."""
     m = SentenceModel()
-    model = m.build(population.offenders)
+    m.build(population.offenders)
     d = m.design
     assert d is not None and (d.extra["cens"] != 0).any()
+    assert np.bincount(d.extra["case"][d.extra["cens"] != 0]).max() > 1  # several in a case
     rng = np.random.default_rng(2)
-    with model:
-        beta, x = m.coefficients("chk", d)
-    sigma, tau = 0.6, 0.35
+    x = d.x.matrix(d.coords)
+    f = _graph_total(d.extra, x)
     bval = rng.normal(0, 0.3, x.shape[1])
     bval[0] = 3.3
-    # with the cases of several censored terms integrated, and with their effects sampled (at
-    # a random z)
-    n_many = multi_censored_cases(d.extra)
-    assert n_many > 0
-    z = rng.normal(0, 1, n_many)
-    for zz in (None, z):
-        fast = fast_loglik(beta, x, sigma, tau, d.extra, zz)
-        slow = case_loglik(beta.dot(x.T), sigma, tau, d.extra, zz).sum()
-        vf = pytensor.graph.replace.graph_replace(
-            [fast, slow], {beta: pytensor.shared(bval)}, strict=False
-        )
-        a, b = (float(v.eval()) for v in vf)
-        assert np.isfinite(a) and abs(a - b) < 1e-9 * abs(b)
+    sigma, tau = 0.6, 0.35
+    total, gb, _gs, _gt = f(bval, sigma, tau)
+    per_case = cn.per_case_loglik((x @ bval)[None], np.array([sigma]), np.array([tau]), d.extra)
+    assert float(total) == pytest.approx(per_case.sum(), rel=1e-10)
+    h = 1e-6
+    for j in rng.choice(x.shape[1], 4, replace=False):
+        e = np.zeros(x.shape[1])
+        e[j] = h
+        fd = (f(bval + e, sigma, tau)[0] - f(bval - e, sigma, tau)[0]) / (2 * h)
+        assert float(gb[j]) == pytest.approx(float(fd), rel=1e-5, abs=1e-6)
 
 
 def test_every_spec_file_loads():
@@ -575,96 +530,79 @@ def test_student_t_fit_predicts_and_gives_pointwise_loglik(population):
         SentenceModel(effects={"likelihood": "cauchy"})
 
 
-def test_lone_offenders_case_effect_integral_matches_adaptive_quadrature():
-    """The Gauss-Hermite integral of a logit outcome over a lone offender's case effect, as
-    the graph computes it, against scipy's adaptive quadrature."""
-    import pytensor
-    import pytensor.tensor as pt
-    from scipy.integrate import quad
-    from scipy.special import expit
-
-    logit = np.linspace(-8, 8, 17)
-    y = (np.arange(17) % 2).astype(float)
-    lt, st_ = pt.dvector("lt"), pt.dscalar("s")
-    sign = 2 * y - 1
-    f = pytensor.function(
-        [lt, st_],
-        integrated_logp(
-            lambda sh: pt.sigmoid(sign[:, None] * (lt[:, None] + sh)), st_, np.ones(17, bool)
-        ),
-    )
-    for sigma, tol in ((0.5, 1e-12), (1.0, 1e-10), (1.5, 1e-7)):
-        exact = [
-            np.log(
-                quad(
-                    lambda z, lv=lv, sv=sv, sigma=sigma: (
-                        expit(sv * (lv + sigma * z)) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
-                    ),
-                    -40,
-                    40,
-                    epsabs=1e-15,
-                    epsrel=1e-13,
-                )[0]
-            )
-            for lv, sv in zip(logit, sign, strict=True)
-        ]
-        np.testing.assert_allclose(f(logit, sigma), exact, atol=tol, rtol=0)
-    # rows in shared cases (effect already in the predictor) are left as they are
-    g = pytensor.function(
-        [lt, st_],
-        integrated_logp(
-            lambda sh: pt.sigmoid(sign[:, None] * (lt[:, None] + sh)), st_, np.zeros(17, bool)
-        ),
-    )
-    np.testing.assert_allclose(g(logit, 2.0), np.log(expit(sign * logit)), rtol=1e-12)
+def test_prediction_rule_for_a_fresh_case_effect():
     x, logw = gh_rule()
     assert abs(np.exp(logw).sum() - 1) < 1e-13 and abs(np.exp(logw) @ x) < 1e-12
 
 
-def test_disposition_likelihood_is_the_three_category_integral():
-    """The disposition's per-row log-likelihood (one binary-logit integral per distinct lone
-    row) against the softmax over the three categories integrated over the case effect by
-    scipy's adaptive quadrature; rows in shared cases at a zero effect; distinct rows alike."""
-    import pytensor
-    import pytensor.tensor as pt
-    from scipy.special import softmax
+def _at_a_point(m, model, seed: int):
+    """A random point of ``model`` (unconstrained values near the initial point): the values
+    of every free variable and deterministic, and the Potential's value there."""
+    rng = np.random.default_rng(seed)
+    ip = model.initial_point()
+    point = {k: v + rng.normal(0, 0.3, np.shape(v)) for k, v in ip.items()}
+    names = [v.name for v in model.free_RVs + model.deterministics]
+    outs = model.replace_rvs_by_values([model[n] for n in names] + list(model.potentials))
+    fn = model.compile_fn(outs, inputs=model.value_vars, on_unused_input="ignore")
+    vals = fn(point)
+    return {n: np.asarray(v)[None] for n, v in zip(names, vals, strict=False)}, float(vals[-1])
 
-    rng = np.random.default_rng(3)
-    n = 40
-    x = rng.integers(0, 2, (n, 3)).astype(float)  # a design matrix with repeated rows
-    beta_ex, beta_fo = np.array([-3.0, 1.2, -0.7]), np.array([-4.0, 0.5, 2.0])
-    ok = rng.random(n) < 0.7
-    a, b = x @ beta_ex, np.where(ok, x @ beta_fo, -1e4)
-    y = rng.integers(0, 3, n)
-    y[~ok & (y == 2)] = 0
-    alone = rng.random(n) < 0.8
-    rep, inv = distinct_lone_rows(np.column_stack([x, ok]), y, alone)  # as the model keys them
-    assert rep.size < alone.sum()  # some lone rows share a representative
-    np.testing.assert_array_equal(x[rep[inv[alone]]], x[alone])
-    np.testing.assert_array_equal(ok[rep[inv[alone]]], ok[alone])
-    np.testing.assert_array_equal(y[rep[inv[alone]]], y[alone])
-    v, la, lb, t = pt.lvector("v"), pt.dvector("a"), pt.dvector("b"), pt.dscalar("t")
-    fn = {
-        k: pytensor.function([v, la, lb, t], category_logp(v, la, lb, t, alone, dist))
-        for k, dist in (("distinct", (rep, inv)), ("each", None))
-    }
-    for tau in (0.3, 1.0, 1.5):
 
-        def brute(i: int, tau: float = tau) -> float:
-            if not alone[i]:
-                return float(np.log(softmax([0.0, a[i], b[i]])[y[i]]))
+def _brute_logit_case(lp: np.ndarray, y: np.ndarray, share: np.ndarray, tau: float) -> float:
+    """log ∫ N(u; 0, tau²) prod_j e^share_j sigmoid(s_j (lp_j + u)) du on a dense grid."""
+    from scipy.special import logsumexp
 
-            def f(z: float) -> float:
-                p = softmax([0.0, a[i] + tau * z, b[i] + tau * z])[y[i]]
-                return float(p * np.exp(-z * z / 2) / np.sqrt(2 * np.pi))
+    u = np.linspace(-12 * tau - 20, 12 * tau + 20, 400_001)
+    s = np.where(y == 0, -1.0, 1.0)
+    lg = stats.norm.logpdf(u, 0, tau) - np.logaddexp(0, -s[:, None] * (lp[:, None] + u)).sum(0)
+    return float(logsumexp(lg) + np.log(u[1] - u[0]) + share.sum())
 
-            return float(
-                np.log(integrate.quad(f, -40, 40, epsabs=1e-300, epsrel=1e-12, limit=200)[0])
-            )
 
-        want = np.array([brute(i) for i in range(n)])
-        for kind, g in fn.items():  # Gauss-Hermite errs by < 1e-7 nats at tau <= 1.5
-            np.testing.assert_allclose(g(y, a, b, tau), want, atol=1e-7, rtol=0, err_msg=kind)
+@pytest.mark.parametrize("kind", ["probation", "disposition"])
+def test_logit_models_integrate_every_case_exactly(kind, population):
+    """The Potential the sampler sees equals the sum over cases (lone offenders and
+    co-defendants) of the case-effect integral done on a dense grid from the rows' own
+    logits (computed by the NumPy predictor, not by the graph), and the per-case LOO values
+    are those integrals."""
+    from ccmodels.models.predictive import Draws
+
+    m = ProbationModel() if kind == "probation" else DispositionModel()
+    model = m.build(population.offenders)
+    d = m.design
+    values, potential = _at_a_point(m, model, seed=4)
+    draws = Draws(values, d.coords)
+    rng = np.random.default_rng(0)
+    y = d.extra["y"]
+    if kind == "probation":
+        lp = m._logit(draws, d, rng)[0]
+        share = np.zeros(len(y))
+        tau = float(values["prob_sigma_case"][0])
+    else:
+        l_ex, l_fo = (v[0] for v in m._logits(draws, d, rng))
+        l_fo = np.where(d.extra["fine_only_ok"], l_fo, -np.inf)
+        lp = np.logaddexp(l_ex, l_fo)
+        share = np.where(y == 1, l_ex - lp, np.where(y == 2, l_fo - lp, 0.0))
+        tau = float(values["disp_sigma_case"][0])
+    cases = m.structure(d)[2]
+    want = np.array(
+        [
+            _brute_logit_case(lp[r], y[r], share[r], tau)
+            for r in (np.flatnonzero(cases.row_case == k) for k in range(len(cases.case_ids)))
+        ]
+    )
+    assert potential == pytest.approx(want.sum(), abs=1e-6 * len(want))
+    # the LOO values, from the NumPy side of the model
+    from ccmodels.models.likelihoods import logit_cells as lc
+
+    sign = np.where(y == 0, -1.0, 1.0)
+    if kind == "probation":
+        lp_cell, lp_term = m._cell_logits(draws, d)
+        loo = lc.per_case_loglik(cases, lp_cell, lp_term, sign, np.array([tau]))[0]
+    else:
+        parts = m._cell_logits(draws, d)
+        loo = lc.per_case_loglik(cases, parts["cell"], parts["term"], sign, np.array([tau]))[0]
+        loo += np.bincount(cases.row_case, weights=share, minlength=loo.size)
+    np.testing.assert_allclose(loo, want, atol=1e-6)
 
 
 def test_disposition_respects_the_law(fitted, population):
@@ -720,10 +658,10 @@ def test_case_effects_are_in_the_offender_models(fitted):
     ):
         post = fitted[kind].idata["posterior"]
         assert name in post and float(post[name].std()) > 0, kind
-    # co-defendants of a shared case get a sampled effect; lone offenders are integrated over
-    post = fitted["probation"].idata["posterior"]
-    d = fitted["probation"].design
-    assert post.sizes["case"] == int(np.count_nonzero(np.bincount(d.extra["case_all"]) > 1))
+        # nothing is sampled per case: the posterior holds the population parameters only
+        assert not any("case" in post[v].dims for v in post.data_vars), kind
+        ll = fitted[kind].idata["log_likelihood"]
+        assert ll.sizes["case"] == fitted[kind].design.rows["case_id"].nunique(), kind
 
 
 def test_pipeline_composes_the_four_models(fitted, population, tmp_path):

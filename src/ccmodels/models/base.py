@@ -43,6 +43,7 @@ from ccmodels.models.config import (
     merge_priors,
     merge_sampler,
 )
+from ccmodels.models.datapack import DataPack
 from ccmodels.models.design import Design
 from ccmodels.models.predictive import Draws, Predictive
 from ccmodels.util import progress_enabled
@@ -80,6 +81,8 @@ class Model(Predictive, ABC):
         self.model: pm.Model | None = None
         self.design: Design | None = None
         self.idata: xr.DataTree | None = None
+        #: the data of the model being built (:mod:`ccmodels.models.datapack`)
+        self.pack: DataPack
 
     # ------------------------------------------------------------------ configuration
     def check_effects(self, effects: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +158,8 @@ class Model(Predictive, ABC):
         self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
     ) -> dict[str, Any]:
         pri = priors or self.priors
-        return blocks.predictor_values(prefix, pri, d.coords, self.centring(prefix, d, pri))
+        c = self.centring(prefix, d, pri)
+        return blocks.predictor_values(prefix, pri, d.coords, c, self.pack)
 
     def centring(
         self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
@@ -200,11 +204,10 @@ class Model(Predictive, ABC):
         d = dataclasses.replace(d, coords=spec.on(d.coords), x=d.x.only(spec.dims))
         x = d.x if rows is None else d.x.subset(rows)
 
+        tag = f"{prefix}_{row or 'pattern'}"
+
         def data(name: str, a: np.ndarray | None, dims: tuple[str | None, ...]) -> Any:
-            if a is None:
-                return None
-            # without dims the data's length may change (a compiled model takes new data)
-            return pm.Data(f"{prefix}_{name}", a, dims=dims if row is not None else None)
+            return None if a is None else self.pack(f"{tag}_{name}", a)
 
         xd = params.LinearData(
             x.n,
@@ -215,14 +218,31 @@ class Model(Predictive, ABC):
         )
         return params.linear(self.predictor_values(prefix, d, priors), prefix, xd)
 
+    def pattern_predictor(
+        self, prefix: str, d: Design, rows: np.ndarray, priors: Mapping[str, Prior] | None = None
+    ) -> Any:
+        """The linear predictor of ``prefix`` on the design rows ``rows`` (one per distinct
+        covariate pattern) as one product ``X @ theta`` with ``X`` in the model's data: two
+        dense products per gradient instead of a gather per block, the blocks'
+        parameterisation decided on all rows of ``d``."""
+        spec = params.linear_spec(prefix)
+        d = dataclasses.replace(d, coords=spec.on(d.coords), x=d.x.only(spec.dims))
+        theta, _ = self.coefficients(prefix, d, priors, matrix=False)
+        x = d.x.subset(rows).matrix(d.coords)
+        return pt.dot(self.pack(f"{prefix}_pattern_x", x), theta)
+
     def coefficients(
-        self, prefix: str, d: Design, priors: Mapping[str, Prior] | None = None
+        self,
+        prefix: str,
+        d: Design,
+        priors: Mapping[str, Prior] | None = None,
+        matrix: bool = True,
     ) -> tuple[Any, np.ndarray]:
         """The same predictor as ``X @ theta``: the stacked coefficients and the design matrix
         (for models that work with sufficient statistics of ``X``)."""
         values = self.predictor_values(prefix, d, priors)
         theta = pt.concatenate([pt.atleast_1d(values[n]) for n in params.stack_names(prefix, d.x)])
-        return theta, d.x.matrix(d.coords)
+        return theta, (d.x.matrix(d.coords) if matrix else np.zeros((0, 0)))
 
     @abstractmethod
     def _add_likelihood(self, d: Design) -> None:
@@ -232,7 +252,9 @@ class Model(Predictive, ABC):
         d = self.make_design(rows)
         coords = dict(d.coords) | {"row": list(range(len(rows)))} | d.dims
         with pm.Model(coords=coords) as model:
+            self.pack = DataPack()
             self._add_likelihood(d)
+            self.pack.finish()
         return model, d
 
     def build(self, data: pd.DataFrame) -> pm.Model:

@@ -24,7 +24,7 @@ Identification (the conventions of :mod:`ccmodels.params`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +104,18 @@ def _var(priors: Mapping[str, Prior], key: str, name: str, dims: Any = None) -> 
     return p.create_variable(name)
 
 
-def year_effect(prefix: str, priors: Mapping[str, Prior], c: Centring) -> dict[str, Any]:
+def _data(data: Callable[[str, Any], Any] | None, key: str, value: Any) -> Any:
+    """``value`` as a graph input: from the model's data (so a compiled graph takes new
+    values) when ``data`` is given, else a constant."""
+    return data(key, np.asarray(value, dtype=float)) if data is not None else pt.constant(value)
+
+
+def year_effect(
+    prefix: str,
+    priors: Mapping[str, Prior],
+    c: Centring,
+    data: Callable[[str, Any], Any] | None = None,
+) -> dict[str, Any]:
     """The centred year walk. Non-centred (steps ``drift + z * sigma``) suits weakly informed
     years; centred (steps ``~ Normal(drift, sigma)``) suits years with plenty of data, where
     the non-centred form couples ``sigma`` with every step. Partially centred (``c.year`` an
@@ -118,7 +129,7 @@ def year_effect(prefix: str, priors: Mapping[str, Prior], c: Centring) -> dict[s
     if c.drift and (partial or c.year or _split_drift(priors["year_drift"]) is None):
         drift = out[f"{prefix}_year_drift"] = _var(priors, "year_drift", f"{prefix}_year_drift")
     if partial:
-        w = pt.constant(np.asarray(c.year, dtype=float))
+        w = _data(data, f"{prefix}_year_weight", np.asarray(c.year, dtype=float))
         s = pm.Normal(f"{prefix}_year_step", w * drift, sigma**w, dims="year_step")
         steps = drift + sigma ** (1.0 - w) * (s - w * drift)
     elif c.year:
@@ -176,7 +187,11 @@ def chain_effect(prefix: str, priors: Mapping[str, Prior], c: Centring) -> dict[
 
 
 def article_effect(
-    prefix: str, priors: Mapping[str, Prior], c: Centring, intercept: Any
+    prefix: str,
+    priors: Mapping[str, Prior],
+    c: Centring,
+    intercept: Any,
+    data: Callable[[str, Any], Any] | None = None,
 ) -> dict[str, Any]:
     """Article effect, zero-sum over the article coords, partially pooled through
     ``sigma_article``; returns the canonical intercept too (changed only by a mixed mask)."""
@@ -192,7 +207,8 @@ def article_effect(
                 )
             else:
                 n = len(pm.modelcontext(None).coords["article"])
-                a = _partial_zero_sum(f"{prefix}_article_raw", sigma, c.article_precision, n)
+                prec = _data(data, f"{prefix}_article_precision", c.article_precision)
+                a = _partial_zero_sum(f"{prefix}_article_raw", sigma, prec, n)
                 out[f"{prefix}_article"] = pm.Deterministic(f"{prefix}_article", a, dims="article")
         else:
             z = pm.ZeroSumNormal(f"{prefix}_article_z", sigma=1.0, dims="article")
@@ -205,7 +221,8 @@ def article_effect(
     if c.article_precision is None:
         a_rich = pm.ZeroSumNormal(f"{prefix}_article_rich", sigma=sigma, shape=(len(rich),))
     else:
-        a_rich = _partial_zero_sum(f"{prefix}_article_rich", sigma, c.article_precision, len(rich))
+        prec = _data(data, f"{prefix}_article_precision", c.article_precision)
+        a_rich = _partial_zero_sum(f"{prefix}_article_rich", sigma, prec, len(rich))
     z = pm.Normal(f"{prefix}_article_sparse_z", 0.0, 1.0, shape=(len(sparse),))
     full = pt.zeros(len(mask))
     full = pt.set_subtensor(full[rich], a_rich)
@@ -217,7 +234,7 @@ def article_effect(
     return out
 
 
-def _partial_zero_sum(name: str, sigma: Any, precision: float, n: int) -> Any:
+def _partial_zero_sum(name: str, sigma: Any, precision: Any, n: int) -> Any:
     """``ZeroSumNormal(sigma)`` effects of ``n`` levels, each pinned by the data to a
     precision ``precision`` (in rows / noise^2), partially centred by the fraction
     ``w = P sigma^2 / (P sigma^2 + 1)``: the auxiliary is ``s ~ ZeroSumNormal(sigma^w)`` and the
@@ -239,19 +256,25 @@ def _mixed(c: Centring) -> bool:
 
 
 def predictor_values(
-    prefix: str, priors: Mapping[str, Prior], coords: Mapping[str, Any], c: Centring
+    prefix: str,
+    priors: Mapping[str, Prior],
+    coords: Mapping[str, Any],
+    c: Centring,
+    data: Callable[[str, Any], Any] | None = None,
 ) -> dict[str, Any]:
-    """Every parameter of one linear predictor on ``coords``, created on the current model."""
+    """Every parameter of one linear predictor on ``coords``, created on the current model;
+    the centring's data-derived values (partial weights) read through ``data`` (a
+    :class:`ccmodels.models.datapack.DataPack`) when given."""
     mixed = _mixed(c) and "article" in coords
     name = f"{prefix}_intercept_raw" if mixed else f"{prefix}_intercept"
     b0 = _var(priors, "intercept", name)
     out: dict[str, Any] = {f"{prefix}_intercept": b0}
     if "year" in coords:
-        out |= year_effect(prefix, priors, c)
+        out |= year_effect(prefix, priors, c, data)
     if "value_chain" in coords:
         out |= chain_effect(prefix, priors, c)
     if "article" in coords:
-        out |= article_effect(prefix, priors, c, b0)
+        out |= article_effect(prefix, priors, c, b0, data)
     if "trait" in coords:
         out[f"{prefix}_beta"] = _var(priors, "beta", f"{prefix}_beta", dims="trait")
     return out

@@ -146,12 +146,14 @@ class CaseVolumeModel(Model):
         return out
 
     def _add_likelihood(self, d: Design) -> None:
-        eta = self.predictor("volume", d) + d.extra["log_exposure"]
+        eta = self.predictor("volume", d) + self.pack(
+            "volume_log_exposure", d.extra["log_exposure"]
+        )
         if "break_x" in d.extra:
             effect = self.priors["break"].deepcopy()
             effect.dims = ("break",)
             beta = effect.create_variable("volume_break")
-            x = pm.Data("volume_break_x", d.extra["break_x"], dims=("row", "break"))
+            x = self.pack("volume_break_x", d.extra["break_x"])
             eta = eta + x @ beta
         alpha = self.priors["dispersion"].create_variable("volume_dispersion")
         cases = d.rows["cases"].to_numpy(np.int64)

@@ -153,27 +153,19 @@ class DispositionModel(Model):
     def _add_likelihood(self, d: Design) -> None:
         first, pattern, cells = self.structure(d)
         tau = self.priors["sigma_case"].create_variable("disp_sigma_case")
-        l_ex = self.predictor("disp_exempt", d, row=None, rows=first)
-        ok = pm.Data("disp_fine_only_ok", d.extra["fine_only_ok"][first].astype(float))
-        l_fo = pt.where(ok > 0, self.predictor("disp_fine_only", d, row=None, rows=first), _NEVER)
+        l_ex = self.pattern_predictor("disp_exempt", d, first)
+        ok = self.pack("disp_fine_only_ok", d.extra["fine_only_ok"][first].astype(float))
+        l_fo = pt.where(ok > 0, self.pattern_predictor("disp_fine_only", d, first), _NEVER)
         y = d.extra["y"]
+        # the shares (independent of the case effect) summed over rows, by pattern and category
+        counts = np.zeros((len(first), 3))
+        np.add.at(counts, (pattern, y), 1.0)
+        n = self.pack("disp_pattern_counts", counts)
+        c = pt.logaddexp(l_ex, l_fo)
+        shares = (n[:, 1] * (l_ex - c)).sum() + (n[:, 2] * (l_fo - c)).sum()
         sign = np.where(y == 0, -1.0, 1.0)
-        total: Any = 0.0
-        lp: dict[str, Any] = {}
-        for kind, keys, weight in (
-            ("cell", cells.cell_key, cells.cell_count),
-            ("term", cells.term_key, cells.term_w),
-        ):
-            if not keys.size:
-                lp[kind] = None
-                continue
-            pat = pm.Data(f"disp_{kind}_pattern", pattern[keys])
-            yk = pm.Data(f"disp_{kind}_y", y[keys])
-            share, c = log_share(l_ex[pat], l_fo[pat], yk)
-            total = total + (pm.Data(f"disp_{kind}_n", weight) * share).sum()
-            lp[kind] = c
-        total = total + lc.cell_loglik("disp", cells, lp["cell"], lp["term"], sign, tau)
-        pm.Potential("disposition_loglik", total)
+        integrals = lc.cell_loglik(self.pack, "disp", cells, pattern, c, sign, tau)
+        pm.Potential("disposition_loglik", shares + integrals)
 
     def _cell_logits(self, params: Draws, d: Design) -> dict[str, np.ndarray]:
         """Draws of ``c`` (the logit of "not custodial") and of the log share of the observed
@@ -229,13 +221,15 @@ class DispositionModel(Model):
     def category_probabilities(
         self, params: Draws, d: Design, rng: np.random.Generator
     ) -> dict[str, np.ndarray]:
-        """P(category) (samples, rows) of each category, averaged over a fresh case effect."""
+        """P(category) (samples, rows) of each category, averaged over a fresh case effect:
+        ``P(exempt) = e^(a - c) E[sigmoid(c + u)]`` and likewise for fine only (see
+        :func:`log_share`)."""
         l_ex, l_fo = self._logits(params, d, rng)
-        ok = d.extra["fine_only_ok"][None, :]
-        sig = params["disp_sigma_case"]
-        p_ex = case_effect.marginal_mean(lambda u: probabilities(l_ex + u, l_fo + u, ok)[0], sig)
-        p_fo = case_effect.marginal_mean(lambda u: probabilities(l_ex + u, l_fo + u, ok)[1], sig)
-        return {"custodial": 1.0 - p_ex - p_fo, "exempt": p_ex, "fine_only": p_fo}
+        l_fo = np.where(d.extra["fine_only_ok"][None, :], l_fo, -np.inf)
+        c = np.logaddexp(l_ex, l_fo)
+        p_any = lc.mean_sigmoid(c, np.asarray(params["disp_sigma_case"]))
+        p_ex, p_fo = np.exp(l_ex - c) * p_any, np.exp(l_fo - c) * p_any
+        return {"custodial": 1.0 - p_any, "exempt": p_ex, "fine_only": p_fo}
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.Dataset:  # type: ignore[override]
         """Per new offender: the probability of each category (``kind="mean"``, a fresh case
@@ -274,20 +268,29 @@ class DispositionModel(Model):
     # ------------------------------------------------------------------ summaries
     def derived(self) -> dict[str, pd.DataFrame]:
         """Share exempt and share fined only, by year and by value chain."""
+        d = self._fitted_design()
+        probs = self.category_probabilities(self.summary_draws(), d, np.random.default_rng(0))
         return {
-            f"{cat}_share_by_{by}": self.share_by(cat, by)
+            f"{cat}_share_by_{by}": self.share_by(cat, by, probs=probs[cat])
             for cat in ("exempt", "fine_only")
             for by in ("year", "value_chain")
         }
 
     def share_by(
-        self, category: str = "fine_only", by: str = "year", prob: float = 0.95
+        self,
+        category: str = "fine_only",
+        by: str = "year",
+        prob: float = 0.95,
+        probs: np.ndarray | None = None,
     ) -> pd.DataFrame:
         """Posterior of the share of the fitted offenders in ``category``, by year, value chain,
         a column or ``"all"``, with the observed share."""
         if category not in CATEGORIES:
             raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, got {category!r}")
         d = self._fitted_design()
-        p = self.category_probabilities(self.draws(), d, np.random.default_rng(0))[category]
+        p = probs
+        if p is None:
+            draws = self.summary_draws()
+            p = self.category_probabilities(draws, d, np.random.default_rng(0))[category]
         obs = (d.extra["y"] == CATEGORIES.index(category)).astype(float)
         return group_summary(p, d.rows, obs, by, prob)

@@ -156,7 +156,9 @@ class FineModel(Model):
         tau = self.priors["sigma_case"].create_variable("fine_amount_sigma_case")
         e = d.extra
         data = cn.censored_data(x, e["y"], e["cens"], e["case"], e["log_lo"], e["log_hi"])
-        pm.Potential("fine_amount_loglik", cn.loglik(beta, sigma, tau, data, "fine_amount"))
+        pm.Potential(
+            "fine_amount_loglik", cn.loglik(beta, sigma, tau, data, self.pack, "fine_amount")
+        )
 
     def compute_log_likelihood(self) -> xr.DataTree:
         """Per-case log-likelihood (the case effect integrated out), group ``log_likelihood``

@@ -110,20 +110,14 @@ class ProbationModel(Model):
 
     def _add_likelihood(self, d: Design) -> None:
         first, pattern, cells = self.structure(d)
-        eta = self.predictor(self.prefix, d, row=None, rows=first)
+        eta = self.pattern_predictor(self.prefix, d, first)
         b = self.priors["log_term"].create_variable("prob_log_term")
         tau = self.priors["sigma_case"].create_variable("prob_sigma_case")
-        x = d.extra["log_term"]
-
-        def logits(kind: str, keys: np.ndarray) -> Any:
-            pat = pm.Data(f"prob_{kind}_pattern", pattern[keys])
-            off = pm.Data(f"prob_{kind}_log_term", x[keys])
-            return eta[pat] + b * off
-
         sign = 2.0 * d.extra["y"] - 1.0
-        lp_cell = logits("cell", cells.cell_key) if cells.n_cells else None
-        lp_term = logits("term", cells.term_key) if cells.n_terms else None
-        pm.Potential("probation_loglik", lc.cell_loglik("prob", cells, lp_cell, lp_term, sign, tau))
+        ll = lc.cell_loglik(
+            self.pack, "prob", cells, pattern, eta, sign, tau, d.extra["log_term"], b
+        )
+        pm.Potential("probation_loglik", ll)
 
     def _cell_logits(self, params: Draws, d: Design) -> tuple[np.ndarray, np.ndarray]:
         """Draws of the logits of the lone cells and of the case terms (no case effect)."""
@@ -170,7 +164,7 @@ class ProbationModel(Model):
     def _prob(self, params: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
         """P(probation) averaged over a fresh case effect (0 where ineligible)."""
         lp = self._logit(params, d, rng)
-        p = case_effect.marginal_mean(lambda u: expit(lp + u), params["prob_sigma_case"])
+        p = lc.mean_sigmoid(lp, np.asarray(params["prob_sigma_case"]))
         return np.where(d.extra["eligible"][None, :], p, 0.0)
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
@@ -212,14 +206,14 @@ class ProbationModel(Model):
         """Posterior of the probation rate among the fitted (eligible) offenders, by year,
         value chain, a trait column or ``"all"``, with the observed rate."""
         d = self._design()
-        p = self._prob(self.draws(), d, np.random.default_rng(0))
+        p = self._prob(self.summary_draws(), d, np.random.default_rng(0))
         return group_summary(p, d.rows, d.rows["probation"].to_numpy(float), by, prob)
 
     def marginal_effects(self, prob: float = 0.95) -> pd.DataFrame:
         """Average marginal effect of each trait: mean over the fitted offenders of
         P(probation | trait) - P(probation | no trait), with interval and P(effect > 0)."""
         d = self._design()
-        params = self.draws()
+        params = self.summary_draws()
         rng = np.random.default_rng(0)
         out = []
         for j, t in enumerate(d.coords.get("trait", [])):

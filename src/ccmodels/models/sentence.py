@@ -176,7 +176,7 @@ class SentenceModel(Model):
             return
         e = d.extra
         data = cn.censored_data(x, e["y"], e["cens"], e["case"], e["log_lo"], e["log_hi"])
-        pm.Potential("term_loglik", cn.loglik(beta, sigma, tau, data, self.prefix))
+        pm.Potential("term_loglik", cn.loglik(beta, sigma, tau, data, self.pack, self.prefix))
 
     def log_likelihood(self) -> xr.DataTree:
         """Pointwise log-likelihood of the fit, added as group ``log_likelihood``: per case

@@ -17,19 +17,18 @@ least the upper bound; -1: at most the lower bound).
   ``∫ N(u; mean_u, v) prod_j Phi(a_j + c_j u) du`` by adaptive quadrature
   (:class:`.ops.ProbitCases`), within 1e-6 nats.
 
-Nothing is sampled per case. Every data array enters the graph as ``pm.Data``, so a compiled
-model takes new data of the same structure without recompiling. :func:`per_case_loglik` gives
+Nothing is sampled per case. Every data array is read from the model's data vector, so a
+compiled model takes new data of the same structure without recompiling. :func:`per_case_loglik` gives
 the same likelihood case by case (NumPy) for leave-one-case-out LOO.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pymc as pm
 import pytensor.tensor as pt
 from scipy import sparse
 from scipy.special import log_ndtr
@@ -170,10 +169,13 @@ def _quadratic_form(beta: Any, xtx: Any, xty: Any, yty: Any) -> Any:
     return yty - 2.0 * pt.dot(beta, xty) + pt.dot(beta, pt.dot(xtx, beta))
 
 
-def loglik(beta: Any, sigma: Any, tau: Any, data: CensoredData, name: str) -> Any:
+def loglik(
+    beta: Any, sigma: Any, tau: Any, data: CensoredData, pack: Callable[[str, Any], Any], name: str
+) -> Any:
     """The total log-likelihood (a PyTensor scalar), the case effect integrated out; the
-    arrays become ``pm.Data`` named ``{name}_...`` in the current model."""
-    d = {k: pm.Data(f"{name}_{k}", v) for k, v in data.arrays.items()}
+    arrays are read through ``pack`` (the model's
+    :class:`~ccmodels.models.datapack.DataPack`) as ``{name}_...``."""
+    d = {k: pack(f"{name}_{k}", v) for k, v in data.arrays.items()}
     s2, t2 = sigma**2, tau**2
     total: Any = 0.0
     if data.clean:

@@ -22,21 +22,30 @@ case effects from their conditional distribution given the data, in NumPy after 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 
 from ccmodels.models.likelihoods.kernels import (
     logistic_cases,
     logistic_lone,
-    sample_logistic_cases,
+    sample_cases,
+    sample_lone,
 )
-from ccmodels.models.likelihoods.ops import LogisticCases, LogisticLone, first_output
+from ccmodels.models.likelihoods.ops import LogitCells as LogitCellsOp
+from ccmodels.models.likelihoods.ops import first_output
 
-__all__ = ["LogitCells", "cell_loglik", "draw_case_effects", "logit_cells", "per_case_loglik"]
+__all__ = [
+    "LogitCells",
+    "cell_loglik",
+    "draw_case_effects",
+    "logit_cells",
+    "mean_sigmoid",
+    "per_case_loglik",
+]
 
 
 @dataclass(frozen=True)
@@ -146,26 +155,48 @@ def logit_cells(case_id: Any, key: np.ndarray) -> LogitCells:
 
 
 def cell_loglik(
-    name: str, cells: LogitCells, lp_cell: Any, lp_term: Any, sign: np.ndarray, tau: Any
+    data: Callable[[str, Any], Any],
+    name: str,
+    cells: LogitCells,
+    pattern: np.ndarray,
+    lp_pat: Any,
+    sign: np.ndarray,
+    tau: Any,
+    offset: np.ndarray | None = None,
+    slope: Any = 0.0,
 ) -> Any:
-    """The integrated log-likelihood (a scalar PyTensor variable) of the model's cells, given
-    the logits the case effect shifts on the lone cells (``lp_cell``) and on the case terms
-    (``lp_term``), the sign of every row (``sign``) and the case scale ``tau``. The data
-    arrays are ``pm.Data`` named ``{name}_...``, so a compiled model takes new data of the
-    same structure without recompiling."""
-    total: Any = 0.0
-    if cells.n_cells:
-        s = pm.Data(f"{name}_cell_sign", sign[cells.cell_key].astype(float))
-        n = pm.Data(f"{name}_cell_count", cells.cell_count)
-        g = first_output(LogisticLone(), s * lp_cell, tau)
-        total = total + (n * g).sum()
-    if cells.n_terms:
-        s = pm.Data(f"{name}_term_sign", sign[cells.term_key].astype(float))
-        w = pm.Data(f"{name}_term_w", cells.term_w)
-        start = pm.Data(f"{name}_start", cells.start)
-        tc = pm.Data(f"{name}_term_case", cells.term_case)
-        total = total + first_output(LogisticCases(), s * lp_term, s, w, start, tc, tau).sum()
-    return total
+    """The integrated log-likelihood (a scalar PyTensor variable) of the model's cells: a
+    row's logit is ``lp_pat[pattern[row]] + slope * offset[row]`` (``lp_pat``: one per distinct
+    covariate pattern), its outcome sign ``sign[row]``, the case scale ``tau``. One Op
+    (:class:`.ops.LogitCells`) computes the whole sum and its gradient. The data arrays are
+    read through ``data`` (the model's :class:`~ccmodels.models.datapack.DataPack`) as
+    ``{name}_...``, so a compiled model takes new data of the same structure without
+    recompiling."""
+    off = np.zeros(len(sign)) if offset is None else np.asarray(offset, dtype=float)
+    ck, tk = cells.cell_key, cells.term_key
+    args = [
+        data(f"{name}_cell_pattern", pattern[ck]),
+        data(f"{name}_cell_offset", off[ck]),
+        data(f"{name}_cell_sign", sign[ck].astype(float)),
+        data(f"{name}_cell_count", cells.cell_count),
+        data(f"{name}_term_pattern", pattern[tk]),
+        data(f"{name}_term_offset", off[tk]),
+        data(f"{name}_term_sign", sign[tk].astype(float)),
+        data(f"{name}_term_w", cells.term_w),
+        data(f"{name}_start", cells.start),
+    ]
+    return first_output(LogitCellsOp(), lp_pat, slope, tau, *args)
+
+
+def mean_sigmoid(lp: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """``E[sigmoid(lp + u)]`` over a fresh case effect ``u ~ Normal(0, tau²)`` (samples, rows),
+    from draws of the logits (samples, rows) and of ``tau`` (samples,): the logistic-normal
+    integral of :func:`.kernels.logistic_lone`, within 1e-8 of the exact value."""
+    lp = np.asarray(lp, dtype=float)
+    out = np.empty_like(lp)
+    for i in range(lp.shape[0]):
+        out[i] = np.exp(logistic_lone(np.ascontiguousarray(lp[i]), float(tau[i]))[0])
+    return out
 
 
 def per_case_loglik(
@@ -199,22 +230,18 @@ def draw_case_effects(
 ) -> np.ndarray:
     """One draw per posterior sample of every case's effect from its conditional distribution
     given the case's outcomes (samples, cases): the case effects a refit with sampled
-    intercepts would have given, drawn afterwards in NumPy."""
-    n_s = np.shape(tau)[0]
+    intercepts would have given, drawn afterwards in NumPy (lone offenders by rejection from
+    the prior, exact; co-defendants by inverting their distribution function on a grid)."""
+    tau = np.ascontiguousarray(tau, dtype=float)
+    n_s = tau.shape[0]
     out = np.zeros((n_s, len(cells.case_ids)))
-    st = sign[cells.term_key].astype(float)
     lone = np.flatnonzero(cells.row_cell >= 0)
-    sl = sign[lone].astype(float)
-    one = np.arange(lone.size + 1, dtype=np.int64)
-    ones = np.ones(lone.size)
-    for i in range(n_s):
-        t = float(tau[i])
-        if lone.size:
-            a = sl * lp_cell[i][cells.row_cell[lone]]
-            u = sample_logistic_cases(a, sl, ones, one, t, rng.random(lone.size))
-            out[i, cells.row_case[lone]] = u
-        if cells.n_terms:
-            q = rng.random(cells.n_multi)
-            u = sample_logistic_cases(st * lp_term[i], st, cells.term_w, cells.start, t, q)
-            out[i, cells.multi_case] = u
+    if lone.size:
+        x = sign[lone][None, :] * lp_cell[:, cells.row_cell[lone]]
+        out[:, cells.row_case[lone]] = sample_lone(np.ascontiguousarray(x), tau, rng)
+    if cells.n_terms:
+        st = sign[cells.term_key].astype(float)
+        a = np.ascontiguousarray(st[None, :] * lp_term)
+        q = rng.random((n_s, cells.n_multi))
+        out[:, cells.multi_case] = sample_cases(a, st, cells.term_w, cells.start, tau, q)
     return out

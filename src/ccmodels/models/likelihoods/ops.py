@@ -24,9 +24,14 @@ from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
 from ccmodels.models.likelihoods import kernels
-from ccmodels.models.likelihoods.kernels import logistic_cases, logistic_lone, probit_cases
+from ccmodels.models.likelihoods.kernels import (
+    logistic_cases,
+    logistic_lone,
+    logit_cells_loglik,
+    probit_cases,
+)
 
-__all__ = ["LogisticCases", "LogisticLone", "ProbitCases", "first_output"]
+__all__ = ["LogisticCases", "LogisticLone", "LogitCells", "ProbitCases", "first_output"]
 
 #: A hash of the kernels' source: part of the Ops' cache key, so that PyTensor's on-disk cache
 #: of compiled graphs never serves a graph built on an older kernel.
@@ -144,6 +149,36 @@ class ProbitCases(Op):
         return [g * dm, g * dv, gt * da, gt * dc, *_disconnected(2)]
 
 
+class LogitCells(Op):
+    """(lp_pat, b, tau, cell_pat, cell_off, cell_sign, cell_count, term_pat, term_off,
+    term_sign, term_w, start) -> (total, d/d lp_pat, d/d b, d/d tau):
+    :func:`.kernels.logit_cells_loglik`, a logit model's whole integrated likelihood."""
+
+    __props__ = ()
+    _data = (0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1)  # 1: an integer input
+
+    def make_node(self, *args: Any) -> Apply:
+        inputs = [_i64(a) if k else _f64(a) for a, k in zip(args, self._data, strict=True)]
+        outputs = [pt.dscalar(), pt.dvector(), pt.dscalar(), pt.dscalar()]
+        return Apply(self, inputs, outputs)
+
+    def perform(self, node: Apply, inputs: Any, output_storage: Any) -> None:
+        lp, b, tau, *rest = inputs
+        out = logit_cells_loglik(lp, float(b), float(tau), *rest)
+        for store, value in zip(output_storage, out, strict=True):
+            store[0] = np.asarray(value, dtype=np.float64)
+
+    def connection_pattern(self, node: Apply) -> list[list[bool]]:
+        on = [True] * 4
+        return [on, on, on, *([[False] * 4] * 9)]
+
+    def pullback(self, inputs: Any, outputs: Any, cotangents: Any) -> list[Any]:
+        _no_second_derivatives(cotangents, 1)
+        g = cotangents[0]
+        _total, d_lp, d_b, d_tau = outputs
+        return [g * d_lp, g * d_b, g * d_tau, *_disconnected(9)]
+
+
 # --------------------------------------------------------------------------- numba (nutpie)
 @register_funcify_default_op_cache_key(LogisticCases)
 def _numba_logistic_cases(op: LogisticCases, node: Any = None, **kwargs: Any) -> Any:
@@ -168,6 +203,18 @@ def _numba_probit_cases(op: ProbitCases, node: Any = None, **kwargs: Any) -> Any
     @numba.njit
     def f(m, v, a, c, start, term_case):  # type: ignore[no-untyped-def]  # pragma: no cover
         return probit_cases(m, v, a, c, start)
+
+    return f, KERNEL_VERSION
+
+
+@register_funcify_default_op_cache_key(LogitCells)
+def _numba_logit_cells(op: LogitCells, node: Any = None, **kwargs: Any) -> Any:
+    @numba.njit
+    def f(lp, b, tau, cp, co, cs, cc, tp, to, ts, tw, st):  # type: ignore[no-untyped-def]  # pragma: no cover
+        total, d_lp, d_b, d_tau = logit_cells_loglik(
+            lp, b.item(), tau.item(), cp, co, cs, cc, tp, to, ts, tw, st
+        )
+        return np.asarray(total), d_lp, np.asarray(d_b), np.asarray(d_tau)
 
     return f, KERNEL_VERSION
 
@@ -242,6 +289,17 @@ def _register_jax() -> None:
             return (g * gx, (g * gt).sum())
 
         return _jax_op(logistic_lone, (0, 1), (1,), shapes, grads)
+
+    @jax_funcify.register(LogitCells)
+    def _jax_logit_cells(op: LogitCells, node: Any = None, **kwargs: Any) -> Any:
+        def shapes(lp, *rest):  # type: ignore[no-untyped-def]
+            return [(), lp.shape, (), ()]
+
+        def grads(xs, out, g):  # type: ignore[no-untyped-def]
+            _total, d_lp, d_b, d_tau = out
+            return (g * d_lp, g * d_b, g * d_tau, *(_zero(x) for x in xs[3:]))
+
+        return _jax_op(logit_cells_loglik, tuple(range(12)), (1, 2), shapes, grads)
 
     @jax_funcify.register(ProbitCases)
     def _jax_probit_cases(op: ProbitCases, node: Any = None, **kwargs: Any) -> Any:
