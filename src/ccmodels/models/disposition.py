@@ -83,6 +83,7 @@ def log_share(l_ex: Any, l_fo: Any, y: Any) -> Any:
 class DispositionModel(Model):
     """Exempt / fine only / custodial among convicted offenders (multinomial logit)."""
 
+    conditional_replicates = True
     model_type = "disposition"
     prefix = "disp"
     description = (

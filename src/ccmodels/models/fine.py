@@ -220,5 +220,5 @@ class FineModel(Model):
         d = self.design
         if d is None:
             raise RuntimeError("the fine model is not fitted: call fit() or load()")
-        e = self._mean(self.draws(), d, np.random.default_rng(0))
+        e = self._mean(self.summary_draws(), d, np.random.default_rng(0))
         return group_summary(e, d.rows, d.rows["fine_yuan"].to_numpy(float), by, prob)

@@ -30,6 +30,17 @@ PREDICTIVE_DRAWS = 500
 #: posterior draws (at most) behind the derived tables: their means and 95% intervals move by
 #: under a tenth of a posterior sd from 1,000 draws to all
 SUMMARY_DRAWS = 1000
+#: Fit files grow with the groups, not rows x draws: the replicated outcomes stored for the
+#: fitted rows (prior and posterior predictive) hold at most this many values each (fewer
+#: draws for many rows, never under 20), and the derived tables are computed from at most
+#: ``SUMMARY_BUDGET`` row-draw values (never fewer than 100 draws).
+PREDICTIVE_BUDGET = 20_000_000
+SUMMARY_BUDGET = 50_000_000
+
+
+def _budget(rows: int, most: int, budget: int, least: int) -> int:
+    """Draws to keep of ``rows`` rows: ``most`` unless that exceeds ``budget`` values."""
+    return int(min(most, max(least, budget // max(rows, 1))))
 
 
 class Draws(dict[str, np.ndarray]):
@@ -45,6 +56,9 @@ class Predictive:
 
     model_type: ClassVar[str]
     description: ClassVar[str]
+    #: Whether ``simulate_outcomes`` takes ``conditional`` (case effects drawn given the data
+    #: for replicates of the fitted rows).
+    conditional_replicates: ClassVar[bool] = False
     effects: dict[str, Any]
     idata: xr.DataTree | None
     design: Design | None
@@ -101,14 +115,13 @@ class Predictive:
             warnings.filterwarnings("ignore", message=".*do not vary in the.*")
             prior = self.prior(draws=PRIOR_DRAWS, seed=seed)
         idata["prior"] = xr.DataTree(prior)
-        thin = max(
-            1,
-            idata["posterior"].sizes["chain"]
-            * idata["posterior"].sizes["draw"]
-            // PREDICTIVE_DRAWS,
-        )
+        n_rows = len(self.design.rows)
+        keep = _budget(n_rows, PREDICTIVE_DRAWS, PREDICTIVE_BUDGET, 20)
+        n_post = idata["posterior"].sizes["chain"] * idata["posterior"].sizes["draw"]
+        thin = max(1, n_post // keep)
         rng = np.random.default_rng(seed + 1)
-        pri = self.simulate_outcomes(self._as_draws_of(prior, self.design.coords), self.design, rng)
+        pri_draws = self._as_draws_of(prior, self.design.coords, max(1, PRIOR_DRAWS // keep))
+        pri = self.simulate_outcomes(pri_draws, self.design, rng)
         idata["prior_predictive"] = xr.DataTree(_sample_row(pri))
         idata["posterior_predictive"] = xr.DataTree(self.sample_posterior_predictive(seed, thin))
         idata["derived"] = persistence.derived_tables(self.derived())
@@ -133,10 +146,13 @@ class Predictive:
         )
 
     def summary_draws(self) -> Draws:
-        """Posterior draws thinned to at most :data:`SUMMARY_DRAWS` (for derived tables)."""
+        """Posterior draws thinned to at most :data:`SUMMARY_DRAWS` (fewer for many rows:
+        :data:`SUMMARY_BUDGET`), for derived tables."""
         post = self._require_fit()["posterior"]
         n = post.sizes["chain"] * post.sizes["draw"]
-        return self.draws(thin=max(1, -(-n // SUMMARY_DRAWS)))
+        rows = len(self.design.rows) if self.design is not None else 0
+        keep = _budget(rows, SUMMARY_DRAWS, SUMMARY_BUDGET, 100)
+        return self.draws(thin=max(1, -(-n // keep)))
 
     def draws(self, thin: int = 1) -> Draws:
         """Posterior draws stacked to (sample, ...) arrays, by variable name."""
@@ -198,11 +214,12 @@ class Predictive:
         afresh."""
 
     def sample_posterior_predictive(self, seed: int = 0, thin: int = 1) -> xr.Dataset:
-        """Replicated outcomes of the fitted rows under the posterior, dims (sample, row)."""
-        out = self.simulate_outcomes(
-            self.draws(thin), self._fitted_design(), np.random.default_rng(seed), conditional=True
-        )
-        return _sample_row(out)
+        """Replicated outcomes of the fitted rows under the posterior, dims (sample, row);
+        with :attr:`conditional_replicates`, their case effects drawn given the data."""
+        args = (self.draws(thin), self._fitted_design(), np.random.default_rng(seed))
+        if self.conditional_replicates:
+            return _sample_row(self.simulate_outcomes(*args, conditional=True))
+        return _sample_row(self.simulate_outcomes(*args))
 
     def _per_case(self, ll: np.ndarray, name: str, case_ids: list[str]) -> xr.Dataset:
         """(samples, cases) log-likelihood values as a (chain, draw, case) Dataset."""

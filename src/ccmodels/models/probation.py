@@ -57,6 +57,7 @@ def eligible(rows: pd.DataFrame) -> np.ndarray:
 class ProbationModel(Model):
     """Probability of probation among eligible offenders."""
 
+    conditional_replicates = True
     model_type = "probation"
     prefix = "prob"
     description = (

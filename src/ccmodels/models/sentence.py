@@ -300,7 +300,7 @@ class SentenceModel(Model):
     def derived(self) -> dict[str, pd.DataFrame]:
         """Mean term by year and by value chain (see :meth:`mean_term_by`)."""
         d = self._fitted_design()
-        e = self._mean(self.draws(), d, np.random.default_rng(0))
+        e = self._mean(self.summary_draws(), d, np.random.default_rng(0))
         obs = d.rows["term_months"].to_numpy(float)
         return {
             f"mean_term_by_{by}": group_summary(e, d.rows, obs, by)

@@ -108,9 +108,9 @@ SPEC = oc.OutcomeSpec(
     "punishment, or a fine alone",
     "The disposition was categorical with a multinomial logit against custody: "
     "log P(exempt)/P(custodial) and log P(fine only)/P(custodial) each a linear predictor "
-    "plus a normal case effect shared by the offenders of a case (integrated out by "
-    "Gauss-Hermite quadrature for lone offenders); a fine alone has probability zero where "
-    "the article does not allow it.",
+    "plus a normal case effect shared by the offenders of a case (integrated out of every "
+    "case by adaptive quadrature); a fine alone has probability zero where the article does "
+    "not allow it.",
     trends,
     checks,
     {},

@@ -101,7 +101,8 @@ SPEC = oc.OutcomeSpec(
     "cyber articles that has a fine) followed a Normal distribution censored below at the "
     "statutory minimum (1,000 yuan, 500 for juveniles); whether to fine is not a choice the "
     "law leaves, so there is no any-fine part. Co-defendants shared a normal case effect on the "
-    "log amount, integrated out by adaptive Gauss-Hermite quadrature per case.",
+    "log amount, integrated out in closed form (by adaptive quadrature for a case with several "
+    "fines at the minimum).",
     trends,
     checks,
     {

@@ -117,8 +117,8 @@ SPEC = oc.OutcomeSpec(
     "Probation (probation model)",
     "the grant of probation among offenders eligible for it",
     "Probation was Bernoulli with a logit link, with log(term / 12 months) as a covariate "
-    "and a normal case effect shared by the eligible co-defendants of a case (integrated out "
-    "by Gauss-Hermite quadrature for an offender alone in the fit).",
+    "and a normal case effect shared by the eligible co-defendants of a case, integrated out "
+    "of every case by adaptive quadrature (nothing sampled per case); LOO leaves out one case.",
     trends,
     checks,
     {"intercept": "intercept (logit)", "log_term": "slope of log(term / 12 months) (logit)"},
