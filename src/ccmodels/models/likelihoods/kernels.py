@@ -364,9 +364,9 @@ def _case_gl(
 
 
 #: Points of the grid on which :func:`sample_logistic_cases` inverts a case's distribution.
-_SAMPLE_POINTS = 129
+_SAMPLE_POINTS = 65
 #: Reach of that grid on either side of the mode, in that side's scale.
-_SAMPLE_REACH = 8.0
+_SAMPLE_REACH = 7.0
 
 
 @numba.njit(cache=True)
@@ -413,33 +413,50 @@ def sample_logistic_cases(
     n_cases = start.size - 1
     out = np.empty(n_cases)
     v = tau * tau
-    half = _SAMPLE_POINTS // 2
-    xs = np.empty(_SAMPLE_POINTS)
-    lh = np.empty(_SAMPLE_POINTS)
-    cdf = np.empty(_SAMPLE_POINTS)
+    n_pts = _SAMPLE_POINTS
+    half = n_pts // 2
+    xs = np.empty(n_pts)
+    lh = np.empty(n_pts)
+    cdf = np.empty(n_pts)
+    e0, e1, prod, logacc = np.empty(n_pts), np.empty(n_pts), np.empty(n_pts), np.empty(n_pts)
+    lam = np.empty((_max_terms(start), n_pts))
+    ea = np.empty(a.size)
+    pos = np.empty(a.size, np.int64)
+    unit = True
+    for j in range(a.size):
+        ea[j] = math.exp(-min(max(a[j], -_FAST_LIMIT), _FAST_LIMIT))
+        pos[j] = 0 if c[j] > 0.0 else 1
+        unit = unit and abs(c[j]) == 1.0
     for k in range(n_cases):
         j0, j1 = start[k], start[k + 1]
         u, s_left, s_right = _place(0, 0.0, v, a, c, w, j0, j1)
-        top = -np.inf
-        for i in range(_SAMPLE_POINTS):
+        reach = 0.0
+        for i in range(n_pts):
             if i < half:
-                x = u - s_left * _SAMPLE_REACH * (half - i) / half
+                xs[i] = u - s_left * _SAMPLE_REACH * (half - i) / half
             else:
-                x = u + s_right * _SAMPLE_REACH * (i - half) / half
-            f = -0.5 * x * x / v
-            for j in range(j0, j1):
-                f += w[j] * _logf(0, a[j] + c[j] * x)[0]
-            xs[i] = x
-            lh[i] = f
-            top = max(top, f)
+                xs[i] = u + s_right * _SAMPLE_REACH * (i - half) / half
+            reach = max(reach, abs(xs[i]))
+        bound = 0.0
+        for j in range(j0, j1):
+            bound = max(bound, abs(a[j]))
+        if unit and bound + reach <= _FAST_LIMIT:
+            _eval_points(v, pos, w, ea, j0, j1, xs, n_pts, e0, e1, prod, logacc, lam, lh)
+        else:
+            for i in range(n_pts):
+                f = -0.5 * xs[i] * xs[i] / v
+                for j in range(j0, j1):
+                    f += w[j] * _logf(0, a[j] + c[j] * xs[i])[0]
+                lh[i] = f
+        top = lh.max()
         cdf[0] = 0.0
-        for i in range(1, _SAMPLE_POINTS):
+        for i in range(1, n_pts):
             cdf[i] = cdf[i - 1] + 0.5 * (math.exp(lh[i] - top) + math.exp(lh[i - 1] - top)) * (
                 xs[i] - xs[i - 1]
             )
         target = q[k] * cdf[-1]
         i = 1
-        while i < _SAMPLE_POINTS - 1 and cdf[i] < target:
+        while i < n_pts - 1 and cdf[i] < target:
             i += 1
         width = cdf[i] - cdf[i - 1]
         frac = (target - cdf[i - 1]) / width if width > 0.0 else 0.5
@@ -447,8 +464,67 @@ def sample_logistic_cases(
     return out
 
 
-#: Largest |exponent| the logistic fast path lets a term reach (else the case goes the slow way).
-_FAST_LIMIT = 300.0
+#: Largest |exponent| the logistic fast path lets a term reach (else the case goes the slow
+#: way): a factor of a product of sigmoids is then at least exp(-30) = 9e-14, so a product of
+#: :data:`_BLOCK` factors cannot underflow before it is folded into a log.
+_FAST_LIMIT = 30.0
+_BLOCK = 16
+
+
+@numba.njit(cache=True)
+def _eval_points(
+    v: float,
+    pos: np.ndarray,
+    w: np.ndarray,
+    ea: np.ndarray,
+    j0: int,
+    j1: int,
+    pts: np.ndarray,
+    k_pts: int,
+    e0: np.ndarray,
+    e1: np.ndarray,
+    prod: np.ndarray,
+    logacc: np.ndarray,
+    lam: np.ndarray,
+    f: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """The log-integrand at ``pts[:k_pts]`` (into ``f``) and each term's slope
+    ``sigmoid(-(a + c u))`` there (into ``lam[term, point]``), for logistic terms with
+    ``c = ±1`` and ``m = 0``. The points are the inner loop: for a term, its factor at every
+    point is a multiply and a division (``exp(-(a + c u)) = exp(-a) exp(-c u)``), independent
+    across points (so the compiler vectorises them), and the products of factors are folded
+    into logs every :data:`_BLOCK` terms."""
+    for k in range(k_pts):
+        e0[k] = math.exp(-pts[k])
+        e1[k] = 1.0 / e0[k]
+        prod[k] = 1.0
+        logacc[k] = 0.0
+    count = 0
+    for jj in range(j1 - j0):
+        j = j0 + jj
+        e = ea[j]
+        ee = e0 if pos[j] == 0 else e1
+        row = lam[jj]
+        if w[j] == 1.0:
+            for k in range(k_pts):
+                x = e * ee[k]
+                r = 1.0 / (1.0 + x)
+                row[k] = x * r
+                prod[k] *= r
+        else:
+            for k in range(k_pts):
+                x = e * ee[k]
+                r = 1.0 / (1.0 + x)
+                row[k] = x * r
+                logacc[k] += w[j] * math.log(r)
+        count += 1
+        if count == _BLOCK:
+            for k in range(k_pts):
+                logacc[k] += math.log(prod[k])
+                prod[k] = 1.0
+            count = 0
+    for k in range(k_pts):
+        f[k] = -0.5 * pts[k] * pts[k] / v + logacc[k] + math.log(prod[k])
 
 
 @numba.njit(cache=True)
@@ -463,17 +539,14 @@ def _logistic_case_fast(
     tq: np.ndarray,
     lwq: np.ndarray,
     lam: np.ndarray,
-    lw: np.ndarray,
-    us: np.ndarray,
+    scratch: np.ndarray,
     da: np.ndarray,
 ) -> tuple[bool, float, float]:  # pragma: no cover - compiled
     """:func:`_case` for logistic terms with ``c = ±1`` (``pos``: 0 where ``c = 1``, 1 where
-    ``c = -1``) and ``m = 0``, without a log or an exp per term and node:
-    ``exp(-(a + c u)) = exp(-a) exp(-c u)`` (``ea = exp(-a)``), so a term's sigmoid costs a
-    multiply and a division, and the log of a product of sigmoids is taken once per node (the
-    product is renormalised once below 1e-150; a factor is at least exp(-_FAST_LIMIT), 5e-131,
-    so it never underflows). Returns (False, ...) when a term's exponent could leave
-    :data:`_FAST_LIMIT` (the caller then uses ``_case``)."""
+    ``c = -1``) and ``m = 0``, without a log or an exp per term and point
+    (:func:`_eval_points`). ``lam`` is (terms, 2 * nodes); ``scratch`` (7, 2 * nodes).
+    Returns (False, ...) when a term's exponent could leave :data:`_FAST_LIMIT` (the caller
+    then uses ``_case``)."""
     nq = tq.size
     n = j1 - j0
     bound = 0.0
@@ -481,41 +554,26 @@ def _logistic_case_fast(
         bound = max(bound, abs(a[j]))
     if bound > _FAST_LIMIT:
         return False, 0.0, 0.0
-    ex = np.empty(2)
+    pts, e0, e1, prod = scratch[0], scratch[1], scratch[2], scratch[3]
+    logacc, f, pi = scratch[4], scratch[5], scratch[6]
     u = 0.0
     lo, hi = -np.inf, np.inf
     dx = dx_old = np.inf
-    f0 = 0.0
     curv = 1.0 / v
     for _ in range(_MAX_NEWTON):
         if abs(u) + bound > _FAST_LIMIT:
             return False, 0.0, 0.0
-        ex[0] = math.exp(-u)
-        ex[1] = 1.0 / ex[0]
+        em = math.exp(-u)
+        ep = 1.0 / em
         g = -u / v
-        gn = 0.0
         curv = 1.0 / v
-        prod = 1.0
-        logacc = 0.0
         for jj in range(n):
             j = j0 + jj
-            x = ea[j] * ex[pos[j]]
+            x = ea[j] * (em if pos[j] == 0 else ep)
             r = 1.0 / (1.0 + x)
             sl = w[j] * x * r
-            if pos[j] == 0:
-                g += sl
-            else:
-                gn += sl
+            g += sl if pos[j] == 0 else -sl
             curv += sl * r
-            if w[j] == 1.0:
-                prod *= r
-            else:
-                logacc += w[j] * math.log(r)
-            if prod < 1e-150:
-                logacc += math.log(prod)
-                prod = 1.0
-        g -= gn
-        f0 = -0.5 * u * u / v + logacc + math.log(prod)
         if g > 0.0:
             lo = u
         elif g < 0.0:
@@ -526,78 +584,107 @@ def _logistic_case_fast(
         if done:
             break
     s0 = 1.0 / math.sqrt(curv)
-    scale = np.empty(2)
-    for side in range(2):
-        sgn = -1.0 if side == 0 else 1.0
-        e = u + sgn * SPREAD * s0
-        if abs(e) + bound > _FAST_LIMIT:
-            return False, 0.0, 0.0
-        ex[0] = math.exp(-e)
-        ex[1] = 1.0 / ex[0]
-        prod = 1.0
-        logacc = 0.0
-        for jj in range(n):
-            j = j0 + jj
-            r = 1.0 / (1.0 + ea[j] * ex[pos[j]])
-            if w[j] == 1.0:
-                prod *= r
-            else:
-                logacc += w[j] * math.log(r)
-            if prod < 1e-150:
-                logacc += math.log(prod)
-                prod = 1.0
-        fe = -0.5 * e * e / v + logacc + math.log(prod)
-        drop = max(f0 - fe, 1e-6)
-        scale[side] = SPREAD * s0 / math.sqrt(2.0 * drop)
-    if abs(u) + max(scale[0], scale[1]) * tq[-1] + bound > _FAST_LIMIT:
+    # the mode and one point either side: a scale per side from the fall there
+    pts[0] = u
+    pts[1] = u - SPREAD * s0
+    pts[2] = u + SPREAD * s0
+    if max(abs(pts[1]), abs(pts[2])) + bound > _FAST_LIMIT:
         return False, 0.0, 0.0
+    _eval_points(v, pos, w, ea, j0, j1, pts, 3, e0, e1, prod, logacc, lam, f)
+    s_left = SPREAD * s0 / math.sqrt(2.0 * max(f[0] - f[1], 1e-6))
+    s_right = SPREAD * s0 / math.sqrt(2.0 * max(f[0] - f[2], 1e-6))
+    if abs(u) + max(s_left, s_right) * tq[-1] + bound > _FAST_LIMIT:
+        return False, 0.0, 0.0
+    for q in range(nq):
+        pts[q] = u - s_left * tq[q]
+        pts[nq + q] = u + s_right * tq[q]
+    _eval_points(v, pos, w, ea, j0, j1, pts, 2 * nq, e0, e1, prod, logacc, lam, f)
+    ll_left, ll_right = math.log(s_left), math.log(s_right)
     top = -np.inf
-    for side in range(2):
-        sgn = -1.0 if side == 0 else 1.0
-        sc = scale[side]
-        lsc = math.log(sc)
-        for q in range(nq):
-            i = side * nq + q
-            uq = u + sgn * sc * tq[q]
-            ex[0] = math.exp(-uq)
-            ex[1] = 1.0 / ex[0]
-            prod = 1.0
-            logacc = 0.0
-            row = lam[i]
-            for jj in range(n):
-                j = j0 + jj
-                x = ea[j] * ex[pos[j]]
-                r = 1.0 / (1.0 + x)
-                row[jj] = x * r
-                if w[j] == 1.0:
-                    prod *= r
-                else:
-                    logacc += w[j] * math.log(r)
-                if prod < 1e-150:
-                    logacc += math.log(prod)
-                    prod = 1.0
-            us[i] = uq
-            lw[i] = lwq[q] + lsc - 0.5 * uq * uq / v + logacc + math.log(prod)
-            top = max(top, lw[i])
+    for i in range(2 * nq):
+        f[i] += lwq[i % nq] + (ll_left if i < nq else ll_right)
+        top = max(top, f[i])
     tot = 0.0
     for i in range(2 * nq):
-        lw[i] = math.exp(lw[i] - top)
-        tot += lw[i]
+        pi[i] = math.exp(f[i] - top)
+        tot += pi[i]
     dv = 0.0
     for i in range(2 * nq):
-        lw[i] /= tot
-        dv += lw[i] * us[i] * us[i]
+        pi[i] /= tot
+        dv += pi[i] * pts[i] * pts[i]
     for jj in range(n):
-        da[j0 + jj] = 0.0
-    for i in range(2 * nq):
-        p = lw[i]
-        row = lam[i]
-        for jj in range(n):
-            da[j0 + jj] += p * row[jj]
-    for jj in range(n):
-        da[j0 + jj] *= w[j0 + jj]
+        row = lam[jj]
+        sa = 0.0
+        for i in range(2 * nq):
+            sa += pi[i] * row[i]
+        da[j0 + jj] = w[j0 + jj] * sa
     ll = top + math.log(tot) - _HALF_LOG_2PI - 0.5 * math.log(v)
     return True, ll, 0.5 * dv / (v * v) - 0.5 / v
+
+
+#: Small cases at a narrow prior (at most :data:`SMALL_TERMS` terms at ``tau <= NARROW``, or
+#: two at ``tau <= 1``) go by Gauss-Hermite in the prior's scale: ``prod_j sigmoid(a_j + c_j
+#: tau z)`` is entire in ``z`` and such a case is weakly informed, so 16 (24) nodes give it
+#: within 1e-9 nats (measured against 120 nodes over 300 random cases per size and scale),
+#: with no mode to find and ``exp(-tau z)`` shared by every case.
+SMALL_TERMS = 4
+_GS_X, _GS_W = np.polynomial.hermite.hermgauss(16)
+_GS_Z = np.sqrt(2.0) * _GS_X
+_GS_P = _GS_W / np.sqrt(np.pi)
+_GL24_X, _GL24_W = np.polynomial.hermite.hermgauss(24)
+_GP_Z = np.sqrt(2.0) * _GL24_X
+_GP_P = _GL24_W / np.sqrt(np.pi)
+
+
+@numba.njit(cache=True)
+def _small_case(
+    tau: float,
+    pos: np.ndarray,
+    w: np.ndarray,
+    ea: np.ndarray,
+    j0: int,
+    j1: int,
+    z: np.ndarray,
+    p: np.ndarray,
+    e0: np.ndarray,
+    e1: np.ndarray,
+    lam: np.ndarray,
+    prods: np.ndarray,
+    da: np.ndarray,
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """A small case by the prior-scale rule (nodes ``z``, weights ``p``, ``e0 = exp(-tau z)``,
+    ``e1 = 1 / e0``): returns (L, dL/dtau) and writes dL/da."""
+    nq = z.size
+    n = j1 - j0
+    for q in range(nq):
+        prods[q] = 1.0
+    for jj in range(n):
+        j = j0 + jj
+        e = ea[j]
+        ee = e0 if pos[j] == 0 else e1
+        row = lam[jj]
+        for q in range(nq):
+            x = e * ee[q]
+            r = 1.0 / (1.0 + x)
+            row[q] = x * r
+            prods[q] *= r if w[j] == 1.0 else r ** w[j]
+    total = 0.0
+    for q in range(nq):
+        prods[q] *= p[q]
+        total += prods[q]
+    dtau = 0.0
+    for jj in range(n):
+        j = j0 + jj
+        row = lam[jj]
+        acc = 0.0
+        accz = 0.0
+        for q in range(nq):
+            t = prods[q] * row[q]
+            acc += t
+            accz += t * z[q]
+        da[j] = w[j] * acc / total
+        dtau += (w[j] if pos[j] == 0 else -w[j]) * accz / total
+    return math.log(total), dtau
 
 
 @numba.njit(cache=True)
@@ -641,12 +728,29 @@ def logistic_cases(
         ea[j] = math.exp(-min(max(a[j], -_FAST_LIMIT), _FAST_LIMIT))
         pos[j] = 0 if c[j] > 0.0 else 1
         unit = unit and abs(c[j]) == 1.0
-    lam_t = np.empty((2 * tq.size, m))
+    scratch = np.empty((7, 2 * tq.size))
+    # the prior-scale rule for small cases: its nodes (and their exponentials) are shared
+    zs, ps = (_GS_Z, _GS_P) if tau <= NARROW else (_GP_Z, _GP_P)
+    es0 = np.exp(-tau * zs)
+    es1 = 1.0 / es0
+    lam_s = np.empty((SMALL_TERMS, zs.size))
+    prods = np.empty(zs.size)
+    small_max = SMALL_TERMS if tau <= NARROW else (2 if tau <= 1.0 else 0)
     for k in range(n_cases):
         ok = False
+        j0, j1 = start[k], start[k + 1]
+        if unit and j1 - j0 <= small_max:
+            bound = 0.0
+            for j in range(j0, j1):
+                bound = max(bound, abs(a[j]))
+            if bound + tau * zs[-1] <= _FAST_LIMIT:
+                lk, dt = _small_case(tau, pos, w, ea, j0, j1, zs, ps, es0, es1, lam_s, prods, da)
+                ll[k] = lk
+                dtau[k] = dt
+                continue
         if unit:
             ok, lk, dv = _logistic_case_fast(
-                v, a, pos, w, ea, start[k], start[k + 1], tq, lwq, lam_t, lw, us, da
+                v, a, pos, w, ea, start[k], start[k + 1], tq, lwq, lam, scratch, da
             )
         if not ok:
             lk, _dm, dv = _case(
