@@ -15,7 +15,14 @@ import xarray as xr
 from pymc_extras.prior import Prior
 
 from ccmodels import params
-from ccmodels.models import FineModel, ModelConfigError, ProbationModel, SentenceModel, blocks
+from ccmodels.models import (
+    FineModel,
+    ModelConfigError,
+    ProbationModel,
+    SentenceModel,
+    ValueChainModel,
+    blocks,
+)
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design, case_rows, centring, partial_weights, year_rows
 from ccmodels.simulate import Scenario, simulate
@@ -290,8 +297,9 @@ def test_partially_centred_articles_have_the_zero_sum_prior(precision):
 
 def test_partial_year_centring_is_offered_only_where_the_model_says(population):
     """The sentence model centres its walk and its well-represented articles partially by
-    default; a model without the noise scale (probation: a binary outcome) refuses "partial"
-    and names what it allows; blocks without a partial form (chains) do not list it."""
+    default; a model without a noise scale (value chains: several binary outcomes a case)
+    refuses "partial" and names what it allows; the logit models of offenders take it (noise
+    from the outcome's rate); blocks without a partial form (chains) do not list it."""
     m = SentenceModel()
     with expected_warnings():
         m.build(population.offenders)
@@ -302,13 +310,18 @@ def test_partial_year_centring_is_offered_only_where_the_model_says(population):
     # the well-represented articles partially centred, by a fraction that follows the scale
     assert c.article_precision is not None and c.article_precision > 0
     assert "term_article_rich" in {v.name for v in m.model.free_RVs}
+    v = ValueChainModel(effects={"year_centered": "partial"})  # (it has no article effect)
+    with pytest.raises(ModelConfigError, match=r"value_chain model.*allowed: true, false, 'auto'$"):
+        with expected_warnings():
+            v.build(population.offenders)
     for effect in ("year_centered", "article_centered"):
         p = ProbationModel(effects={effect: "partial"})
-        with pytest.raises(
-            ModelConfigError, match=r"probation model.*allowed: true, false, 'auto'$"
-        ):
-            with expected_warnings():
-                p.build(population.offenders)
+        with expected_warnings():
+            p.build(population.offenders)
+        assert p.design is not None
+        if effect == "year_centered":  # each step centred by a fraction strictly inside (0, 1)
+            frac = p.centring("prob", p.design).year
+            assert isinstance(frac, np.ndarray) and np.all((frac > 0) & (frac < 1))
     with pytest.raises(ModelConfigError, match=r"sentence model must be one of .*'partial', got"):
         with expected_warnings():
             SentenceModel(effects={"article_centered": "half"}).build(population.offenders)

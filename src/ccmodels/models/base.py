@@ -172,15 +172,18 @@ class Model(Predictive, ABC):
             d,
             self.block_effects(prefix),
             self.auto_center_min_rows,
-            self.outcome_scales(d, pri),
+            self.outcome_scales(d, pri, prefix),
             self.model_type,
         )
 
-    def outcome_scales(self, d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
+    def outcome_scales(
+        self, d: Design, priors: Mapping[str, Prior], prefix: str | None = None
+    ) -> tuple[float, float] | None:
         """(noise, typical step) for partially centred blocks (``year_centered`` or
-        ``article_centered = "partial"``): the spread of one row's outcome about its year's
-        level and the prior mean of ``sigma_year``. None (hook default): the model does not
-        offer them."""
+        ``article_centered = "partial"``) of the predictor ``prefix``: the spread of one
+        row's outcome about its year's level (for a binary outcome, the inverse square root of
+        the information one row carries about its logit) and the prior mean of
+        ``sigma_year``. None (hook default): the model does not offer them."""
         return None
 
     def block_effects(self, prefix: str) -> Mapping[str, Any]:

@@ -26,6 +26,7 @@ from ccmodels.models.config import ModelConfigError
 __all__ = [
     "AUTO_CENTER_MIN_ROWS",
     "Design",
+    "binary_outcome_scales",
     "case_rows",
     "centring",
     "level_coords",
@@ -272,6 +273,21 @@ def partial_weights(counts: np.ndarray, noise: float, step: float) -> np.ndarray
     pair = np.nan_to_num(pair, nan=0.0, posinf=0.0)
     info = pair * step**2
     return info / (info + noise**2)
+
+
+def binary_outcome_scales(
+    y: np.ndarray, priors: Mapping[str, Prior], allowed: np.ndarray | None = None
+) -> tuple[float, float]:
+    """(noise, typical step) of a logit model whose event is ``y`` (0/1, among the rows
+    ``allowed``): a row carries information ``p (1 - p)`` about its logit at the event's rate
+    ``p``, so the noise is ``1 / sqrt(p (1 - p))`` (rate kept within a row of 0 and 1); the
+    step is the prior mean of ``sigma_year``."""
+    y = np.asarray(y, dtype=float)
+    if allowed is not None:
+        y = y[np.asarray(allowed, dtype=bool)]
+    n = max(y.size, 1)
+    p = float(np.clip(y.mean() if y.size else 0.5, 1.0 / (n + 1), n / (n + 1)))
+    return 1.0 / np.sqrt(p * (1.0 - p)), prior_mean(priors["sigma_year"])
 
 
 def log_outcome_scales(d: Design, priors: Mapping[str, Prior]) -> tuple[float, float] | None:
