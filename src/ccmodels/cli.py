@@ -334,7 +334,8 @@ def demo(
     progress: Progress = True,
 ) -> None:
     """Simulate the calibrated cai2017 scenario, check its calibration, fit the sentence,
-    probation and fine models and write the report to OUT/report/index.html."""
+    probation and fine models and the growth models (case volume, group size, value chains),
+    project to 2030 and write the report to OUT/report/index.html."""
     from ccmodels.demo import run_demo
 
     t0 = time.perf_counter()

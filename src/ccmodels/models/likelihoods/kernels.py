@@ -26,6 +26,10 @@ its slope and its ``tau``-derivative on a grid of spacing :data:`GRID` over the 
 rows' ``x`` (16-node rule at each grid point) and interpolates each row by cubic Hermite
 polynomials: within 1e-8 nats (``|g''''| <= 1/8``, error ``<= h⁴ / 384 / 8``), a few
 arithmetic operations a row whatever the number of rows.
+
+Every kernel uses NumPy's error model: a division by zero (a scale underflowing to 0 on a
+sampler's trajectory) gives inf or NaN, which the sampler rejects, rather than raising inside a
+JAX callback or a C thunk (numpyro stopped on a ZeroDivisionError).
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _MAX_NEWTON = 60
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _logf(link: int, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
     """log F(z), its slope and minus its curvature, for F logistic (0) or normal CDF (1)."""
     if link == 0:
@@ -88,7 +92,7 @@ def _logf(link: int, z: float) -> tuple[float, float, float]:  # pragma: no cove
     return lphi, lam, lam * (z + lam)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _safe_step(
     u: float, g: float, curv: float, lo: float, hi: float, dx: float, dx_old: float
 ) -> tuple[float, float, float, bool]:  # pragma: no cover - compiled
@@ -109,7 +113,7 @@ def _safe_step(
     return un, dx, dx_old, abs(un - u) <= 1e-11 * (1.0 + abs(u))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _place(
     link: int,
     mk: float,
@@ -152,7 +156,7 @@ def _place(
     return u, left, right
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _side_scale(
     link: int,
     mk: float,
@@ -174,7 +178,7 @@ def _side_scale(
     return SPREAD * s0 / math.sqrt(2.0 * drop)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _case(
     link: int,
     mk: float,
@@ -254,7 +258,7 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(GL_NODES)
 _END_STEPS = 8
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _end(
     link: int,
     mk: float,
@@ -288,7 +292,7 @@ def _end(
     return e
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _case_gl(
     link: int,
     mk: float,
@@ -369,7 +373,7 @@ _SAMPLE_POINTS = 65
 _SAMPLE_REACH = 7.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def sample_lone(
     x: np.ndarray, tau: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -389,7 +393,7 @@ def sample_lone(
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def sample_cases(
     a: np.ndarray, c: np.ndarray, w: np.ndarray, start: np.ndarray, tau: np.ndarray, q: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -401,7 +405,7 @@ def sample_cases(
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def sample_logistic_cases(
     a: np.ndarray, c: np.ndarray, w: np.ndarray, start: np.ndarray, tau: float, q: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -471,7 +475,7 @@ _FAST_LIMIT = 30.0
 _BLOCK = 16
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _eval_points(
     v: float,
     pos: np.ndarray,
@@ -527,7 +531,7 @@ def _eval_points(
         f[k] = -0.5 * pts[k] * pts[k] / v + logacc[k] + math.log(prod[k])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _logistic_case_fast(
     v: float,
     a: np.ndarray,
@@ -636,7 +640,7 @@ _GP_Z = np.sqrt(2.0) * _GL24_X
 _GP_P = _GL24_W / np.sqrt(np.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _small_case(
     tau: float,
     pos: np.ndarray,
@@ -687,7 +691,7 @@ def _small_case(
     return math.log(total), dtau
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rule(sd: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     if sd <= NARROW:
         return _T6, _LW6
@@ -696,7 +700,7 @@ def _rule(sd: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - com
     return _T16, _LW16
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _max_terms(start: np.ndarray) -> int:  # pragma: no cover - compiled
     out = 1
     for k in range(start.size - 1):
@@ -704,7 +708,7 @@ def _max_terms(start: np.ndarray) -> int:  # pragma: no cover - compiled
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def logistic_cases(
     a: np.ndarray, c: np.ndarray, w: np.ndarray, start: np.ndarray, tau: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
@@ -761,7 +765,7 @@ def logistic_cases(
     return ll, da, dtau
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def probit_cases(
     m: np.ndarray, v: np.ndarray, a: np.ndarray, c: np.ndarray, start: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
@@ -799,7 +803,7 @@ for _i, _n in enumerate(_GH_SIZES):
     _GH_P[_i, :_n] = _w / np.sqrt(np.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gh_nodes(tau: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
     """The prior-scale rule for ``tau``: nodes ``z``, weights ``p`` and ``exp(-tau z)``."""
     k = 0
@@ -810,7 +814,7 @@ def _gh_nodes(tau: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragm
     return z, _GH_P[k, :n].copy(), np.exp(-tau * z)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lone_gh(
     x: float, z: np.ndarray, p: np.ndarray, ez: np.ndarray
 ) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
@@ -835,7 +839,7 @@ def _lone_gh(
     return math.log(s0), gx, gt, s2 / s0 - gx * gt
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lone_point(
     x: float,
     tau: float,
@@ -867,7 +871,7 @@ def _lone_point(
     return g, gx, gt, cov - gx * gt
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lone_scratch() -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
 ]:  # pragma: no cover - compiled
@@ -882,7 +886,7 @@ def _lone_scratch() -> tuple[
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def logistic_lone_direct(
     x: np.ndarray, tau: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
@@ -916,7 +920,7 @@ def logistic_lone_direct(
     return g, gx, gt
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def logistic_lone(
     x: np.ndarray, tau: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
@@ -967,7 +971,7 @@ def logistic_lone(
     return g, gx, gt
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def logit_cells_loglik(
     lp_pat: np.ndarray,
     b: float,
