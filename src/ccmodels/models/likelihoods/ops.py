@@ -232,7 +232,11 @@ def _jax_op(
 
     def host(*xs: Any) -> tuple[np.ndarray, ...]:
         args = [float(np.asarray(xs[i])) if i in scalar else np.asarray(xs[i]) for i in keep]
-        return tuple(np.asarray(o, dtype=np.float64) for o in kernel(*args))
+        try:
+            outs = kernel(*args)
+        except (ZeroDivisionError, ValueError):  # a scale at 0: a point the sampler rejects
+            return tuple(np.full(s, np.nan) for s in shapes(*xs))
+        return tuple(np.asarray(o, dtype=np.float64) for o in outs)
 
     def call(*xs: Any) -> Any:
         out = tuple(jax.ShapeDtypeStruct(s, jnp.float64) for s in shapes(*xs))
