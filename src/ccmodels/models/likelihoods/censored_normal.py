@@ -76,18 +76,18 @@ def censored_data(
         s = np.bincount(inv, weights=yc)
         u = np.zeros((len(m), x.shape[1]))
         np.add.at(u, inv, xc)
-        sizes = np.unique(m)
-        sel = (m[None, :] == sizes[:, None]).astype(float)  # (sizes, cases)
+        sizes, by_size = np.unique(m, return_inverse=True)
+        groups = [np.flatnonzero(np.ravel(by_size) == g) for g in range(sizes.size)]
         out |= {
             "xtx": xc.T @ xc,
             "xty": xc.T @ yc,
             "yty": np.array(yc @ yc),
             "n": np.array(float(len(yc))),
             "sizes": sizes.astype(float),
-            "n_k": sel.sum(1),
-            "a_m": sel @ (s * s),
-            "b_m": np.einsum("gk,k,kp->gp", sel, s, u),
-            "c_m": np.einsum("gk,kp,kq->gpq", sel, u, u),
+            "n_k": np.array([float(g.size) for g in groups]),
+            "a_m": np.array([s[g] @ s[g] for g in groups]),
+            "b_m": np.stack([s[g] @ u[g] for g in groups]),
+            "c_m": np.stack([u[g].T @ u[g] for g in groups]),
         }
     one = many = False
     if has_cens.any():
