@@ -279,8 +279,9 @@ def project_cmd(
         typer.Option(
             "--max-rows",
             min=1,
-            help="Refuse a projected world with more cases or offenders than this "
-            "(memory: about 1 GB per 3 million offenders).",
+            help="With outcome fits (whose summaries need offender rows): refuse a projected "
+            "world with more offenders than this (memory: about 1 GB per 3 million). Growth "
+            "fits alone are projected as yearly numbers, whatever a world's size.",
         ),
     ] = 3_000_000,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
@@ -288,7 +289,9 @@ def project_cmd(
 ) -> None:
     """Project case volume, group size and value-chain composition (and, with outcome fits,
     mean prison term and probation share) by driving the simulator with posterior draws;
-    write the draws (NetCDF) and print the median and 90% interval by year."""
+    write the draws (NetCDF) and print the median and 90% interval by year. Growth fits
+    alone are projected as yearly numbers drawn exactly (no case rows), so no world is too
+    large."""
     import pandas as pd
 
     from ccmodels.models import FitFileError

@@ -27,10 +27,6 @@ __all__ = ["run_demo"]
 #: the demo's projection horizon
 HORIZON = 2030
 PROJECT_DRAWS = 1000
-#: the growth projection simulates case tables only (about 150 bytes a case): to 2030 about one
-#: world in a thousand driven by the 2012-2016 posterior has over 3 million cases, the default
-#: guard of ``project``, so the demo allows 10 million
-MAX_CASES = 10_000_000
 
 
 def _growth_checks(
@@ -137,7 +133,6 @@ def run_demo(
             draws=PROJECT_DRAWS,
             seed=seed,
             progress=progress,
-            max_offenders=MAX_CASES,
         )
     except ProjectionError as exc:
         print(f"projection refused: {exc}")

@@ -500,7 +500,11 @@ def predictor_truth(
     return out
 
 
-def truth(scenario: Scenario, population: HasLatent | None = None) -> xr.Dataset:
+def truth(
+    scenario: Scenario,
+    population: HasLatent | None = None,
+    models: Sequence[str] | None = None,
+) -> xr.Dataset:
     """The truth Dataset of a scenario (and of the population simulated from it).
 
     Outcome-model parameters in the conventions above on the full coords (see
@@ -509,11 +513,12 @@ def truth(scenario: Scenario, population: HasLatent | None = None) -> xr.Dataset
     group-size mean and shape). Article effects share one ``article`` coord: a predictor whose
     unit does not admit an article (the fine parts: 285-1, 286) has NaN there. Without a
     population, year effects that the scenario leaves
-    to its walk are not defined and are an error.
+    to its walk are not defined and are an error. ``models`` restricts the parameters to
+    those models' (default: all).
     """
     latent: Mapping[str, Any] = population.latent if population is not None else {}
     d: dict[str, xr.DataArray] = {}
-    models = (*OUTCOME_MODELS, *GROWTH_MODELS)
+    models = (*OUTCOME_MODELS, *GROWTH_MODELS) if models is None else tuple(models)
     for spec in (s for m in models for s in MODELS[m].linear):
         d |= predictor_truth(scenario, spec, latent.get(f"year_effect/{spec.field}"))
     for m in models:

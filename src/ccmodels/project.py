@@ -8,7 +8,12 @@ into one Scenario (:func:`ccmodels.params.scenario_from_draw`: the fitted years 
 year effects, later years continue each walk with the draw's drift and scale) and simulates a
 population over the fitted years and the projected ones with :func:`ccmodels.simulate.simulate`.
 Parameter uncertainty (the draws), state uncertainty (the walks' future steps) and process
-uncertainty (the counts themselves) all propagate. Whatever no fit holds (e.g. the article mix,
+uncertainty (the counts themselves) all propagate.
+
+Growth fits alone need no rows: each world's yearly quantities are drawn exactly from the same
+model by :func:`ccmodels.simulate.yearly.draw_yearly` (cost independent of the number of
+cases; no world is refused for its size). With an outcome fit the worlds are simulated as
+populations (the mean term needs offenders), bounded by ``max_offenders``. Whatever no fit holds (e.g. the article mix,
 offender traits) comes from ``base`` (default: the cai2017 scenario).
 
 The summaries by (draw, year): ``cases``, ``offenders``, ``mean_group_size``,
@@ -33,6 +38,7 @@ from ccmodels import params
 from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
 from ccmodels.simulate import Population, Scenario, simulate
 from ccmodels.simulate.population import PopulationTooLarge
+from ccmodels.simulate.yearly import draw_yearly, largest
 from ccmodels.util import progress_bar
 
 __all__ = ["ProjectionError", "project", "project_populations", "summarise", "table"]
@@ -136,30 +142,78 @@ def project_populations(
     """The projected case populations themselves, one per draw (see the module docstring).
     Without outcome fits the populations hold the case table only (``offenders`` empty: see
     ``simulate(cases_only=True)``); ``max_offenders`` bounds the rows of each world."""
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise ProjectionError(f"draws must be a positive integer, got {draws!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ProjectionError(f"seed must be a non-negative integer, got {seed!r}")
     trees = _fits(fits)
     first, last = _years(trees, to)
-    sc0 = _base(base, first, last)
-    ss = np.random.SeedSequence(int(seed))
-    pick_seq, sim_seq = ss.spawn(2)
-    sim_seeds = sim_seq.generate_state(int(draws), dtype=np.uint32)
-    scenarios = _draw_scenarios(trees, int(draws), np.random.default_rng(pick_seq), sc0)
-    pairs = zip(scenarios, sim_seeds, strict=True)
+    pairs = _worlds(trees, first, last, draws, seed, base)
     # offender tables only when an outcome fit asks for them
     kinds = {str(t.attrs["model_type"]) for t, _ in trees}
     cases_only = not kinds & set(params.OUTCOME_MODELS)
     for i, (sc, s) in enumerate(progress_bar(pairs, "projecting", progress, total=int(draws))):
         try:
-            yield simulate(sc, int(s), max_rows=max_offenders, cases_only=cases_only)
+            yield simulate(sc, s, max_rows=max_offenders, cases_only=cases_only)
         except PopulationTooLarge as exc:
             raise ProjectionError(
                 f"projected world {i} (of {draws}): {exc}. The walks of {last - first + 1} "
                 "years take some draws this far; project to a nearer year, or raise "
                 "max_offenders (memory: about 1 GB per 3 million offenders)"
             ) from None
+
+
+def _worlds(
+    trees: list[tuple[xr.DataTree, str]],
+    first: int,
+    last: int,
+    draws: int,
+    seed: int,
+    base: Scenario | None,
+) -> Iterator[tuple[Scenario, int]]:
+    """(scenario, simulation seed) of every projected world: one posterior draw of every fit."""
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise ProjectionError(f"draws must be a positive integer, got {draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ProjectionError(f"seed must be a non-negative integer, got {seed!r}")
+    sc0 = _base(base, first, last)
+    pick_seq, sim_seq = np.random.SeedSequence(int(seed)).spawn(2)
+    sim_seeds = sim_seq.generate_state(int(draws), dtype=np.uint32)
+    scenarios = _draw_scenarios(trees, int(draws), np.random.default_rng(pick_seq), sc0)
+    for sc, s in zip(scenarios, sim_seeds, strict=True):
+        yield sc, int(s)
+
+
+def _yearly_rows(
+    trees: list[tuple[xr.DataTree, str]],
+    first: int,
+    last: int,
+    draws: int,
+    seed: int,
+    base: Scenario | None,
+    progress: bool | None,
+) -> list[dict[str, np.ndarray]]:
+    """The growth summaries of every world from :func:`ccmodels.simulate.yearly.draw_yearly`:
+    no case table, whatever a world's size."""
+    worlds = _worlds(trees, first, last, draws, seed, base)
+    got = [
+        draw_yearly(sc, s)
+        for sc, s in progress_bar(worlds, "projecting", progress, total=int(draws))
+    ]
+    top = largest(got)
+    nan = np.full(last - first + 1, np.nan)
+    rows = []
+    for d, mx in zip(got, top, strict=True):
+        mean = np.divide(d.offenders, d.cases, out=nan.copy(), where=d.cases > 0)
+        rows.append(
+            {
+                "cases": d.cases,
+                "offenders": d.offenders,
+                "mean_group_size": mean,
+                "max_group_size": mx,
+                "share_3plus": d.share_3plus,
+                "mean_term": nan,
+                "probation_share": nan,
+                "chain_share": d.chain_share,
+            }
+        )
+    return rows
 
 
 def summarise(pop: Population, years: np.ndarray) -> dict[str, np.ndarray]:
@@ -221,13 +275,16 @@ def project(
     trees = _fits(fits)
     first, last = _years(trees, to)
     years = np.arange(first, last + 1)
-    rows = [
-        summarise(p, years)
-        for p in project_populations(
-            [t for t, _ in trees], to, draws, seed, base, progress, max_offenders
-        )
-    ]
     kinds = {str(t.attrs["model_type"]) for t, _ in trees}
+    if kinds & set(params.OUTCOME_MODELS):
+        rows = [
+            summarise(p, years)
+            for p in project_populations(
+                [t for t, _ in trees], to, draws, seed, base, progress, max_offenders
+            )
+        ]
+    else:
+        rows = _yearly_rows(trees, first, last, draws, seed, base, progress)
     fitted = sorted({int(y) for t, _ in trees for y in params.coords_of(t).get("year", [])})
     coords = {
         "draw": np.arange(len(rows)),

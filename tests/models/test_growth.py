@@ -196,8 +196,15 @@ def test_projection_bad_input(growth_fits):
         project(files, to=2018, draws=0)
     with pytest.raises(ProjectionError, match="two case_volume fits"):
         project([files[0], files[0]], to=2018, draws=2)
+    # growth fits alone: yearly numbers, no rows, so no world is refused for its size
+    ds = project(files, to=2018, draws=2, max_offenders=10, progress=False)
+    assert (ds["cases"].sel(year=2018) > 10).all()
+
+
+def test_projection_with_an_outcome_fit_bounds_its_populations(growth_fits, fitted):
+    _, files = growth_fits
     with pytest.raises(ProjectionError, match="max_offenders"):
-        project(files, to=2018, draws=2, max_offenders=10, progress=False)
+        project([*files, fitted["sentence"]], to=2018, draws=2, max_offenders=10, progress=False)
 
 
 def test_cli_fit_on_a_yearly_table_and_project_match_the_api(growth_fits, population, tmp_path):
@@ -232,8 +239,8 @@ def test_cli_fit_on_a_yearly_table_and_project_match_the_api(growth_fits, popula
     one = ["project", str(files[0]), "--to", "2018", "--out", str(tmp_path / "y.nc")]
     r = runner.invoke(app, [*one, "--base", str(tmp_path / "nope.toml")])
     assert r.exit_code == 2 and "no such scenario file" in r.output
-    r = runner.invoke(app, [*one, "--max-rows", "10", "--draws", "2", "--no-progress"])
-    assert r.exit_code == 1 and "max_offenders" in r.output
+    r = runner.invoke(app, [*one, "--max-rows", "0", "--draws", "2", "--no-progress"])
+    assert r.exit_code == 2 and "--max-rows" in r.output
     assert not (tmp_path / "y.nc").exists()
     walks = Path(__file__).resolve().parents[2] / "simulations" / "growth_walks.toml"
     r = runner.invoke(app, [*one, "--base", str(walks), "--draws", "3", "--no-progress"])

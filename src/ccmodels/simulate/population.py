@@ -49,9 +49,11 @@ __all__ = [
     "COMPONENTS",
     "Population",
     "PopulationTooLarge",
+    "YearlyLatent",
     "disposition_probabilities",
     "negbin",
     "simulate",
+    "yearly_latent",
     "ztnb",
 ]
 
@@ -188,6 +190,71 @@ def _check_size(
         )
 
 
+@dataclass(frozen=True)
+class YearlyLatent:
+    """A scenario's realised yearly quantities: the log case rate (``log_rate``, breaks
+    included), the chain probabilities (``chain_p``, year x chain), the truth Dataset and the
+    latent mapping of :class:`Population`."""
+
+    log_rate: np.ndarray
+    chain_p: np.ndarray
+    truth: xr.Dataset
+    latent: Mapping[str, Any]
+
+
+def yearly_latent(
+    sc: Scenario, rng: Mapping[str, np.random.Generator], models: tuple[str, ...] | None = None
+) -> YearlyLatent:
+    """The walks of one population (the volume, chain and predictor walks), drawn from the
+    ``volume``, ``chains`` and ``year_walk`` streams before anything else in them: what
+    :func:`simulate` and :func:`ccmodels.simulate.yearly.draw_yearly` share. ``models``
+    restricts the truth to those models' parameters (:func:`ccmodels.params.truth`)."""
+    years = sc.year_values()
+    n_years = len(years)
+    t = (years - years[0]).astype(float)
+    v = sc.volume
+    z_vol = np.concatenate([[0.0], rng["volume"].normal(0, 1, n_years - 1)])
+    if v.log_rate is None:  # the readable form, as it always was
+        log_rate = v.log_rate_start + v.drift * t + v.sd * np.cumsum(z_vol)
+    else:
+        log_rate = v.log_rate.intercept + v.log_rate.year_vector(years, z_vol)
+    walk_rate = log_rate + np.log(v.scale)
+    if v.breaks:
+        x_b = fields.break_covariates(years, [(b.date, b.shift) for b in v.breaks])
+        log_rate = walk_rate + x_b @ np.array([b.effect for b in v.breaks])
+    else:
+        log_rate = walk_rate
+    ch = sc.chains
+    z_ch = np.concatenate([np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0)
+    if ch.walk_corr is not None:  # correlated steps (the identity leaves the draws as they are)
+        z_ch = z_ch @ ch.walk_cholesky().T
+    if ch.logit is None:  # the readable trends, as they always were
+        trends = [getattr(ch, c) for c in VALUE_CHAINS]
+        chain_logit = np.array([[tr.start + tr.slope * ti for tr in trends] for ti in t])
+        chain_logit = chain_logit + ch.rw_sd * np.cumsum(z_ch, axis=0)
+    else:
+        chain_logit = np.column_stack(
+            [
+                ch.logit[c].intercept + ch.logit[c].year_vector(years, z_ch[:, j])
+                for j, c in enumerate(VALUE_CHAINS)
+            ]
+        )
+    chain_p = _expit(chain_logit)  # (year, chain)
+    walk = rng["year_walk"].normal(0.0, 1.0, (len(_WALKED), n_years))
+    latent_q: dict[str, Any] = {"log_rate": log_rate, "chain_share": chain_p}
+    for j, fld in enumerate(_WALKED):
+        if fld is None:
+            continue
+        latent_q[f"year_effect/{fld}"] = sc.predictor(fld).year_vector(years, walk[j])
+    latent_q["year_effect/volume.log_rate"] = walk_rate - sc.predictor("volume.log_rate").intercept
+    for j, c in enumerate(VALUE_CHAINS):
+        fld = f"chains.logit.{c}"
+        latent_q[f"year_effect/{fld}"] = chain_logit[:, j] - sc.predictor(fld).intercept
+    latent_ro = MappingProxyType(latent_q)
+    truth = params.truth(sc, _Latent(latent_ro), models)
+    return YearlyLatent(log_rate, chain_p, truth, latent_ro)
+
+
 def simulate(
     scenario: Scenario, seed: int, max_rows: int | None = None, cases_only: bool = False
 ) -> Population:
@@ -224,19 +291,9 @@ def simulate(
     n_years = len(years)
     t = (years - years[0]).astype(float)
 
-    # --- volume ------------------------------------------------------------------------------
+    lat = yearly_latent(sc, rng)
+    log_rate, chain_p, truth, latent_ro = lat.log_rate, lat.chain_p, lat.truth, lat.latent
     v = sc.volume
-    z_vol = np.concatenate([[0.0], rng["volume"].normal(0, 1, n_years - 1)])
-    if v.log_rate is None:  # the readable form, as it always was
-        log_rate = v.log_rate_start + v.drift * t + v.sd * np.cumsum(z_vol)
-    else:
-        log_rate = v.log_rate.intercept + v.log_rate.year_vector(years, z_vol)
-    walk_rate = log_rate + np.log(v.scale)
-    if v.breaks:
-        x_b = fields.break_covariates(years, [(b.date, b.shift) for b in v.breaks])
-        log_rate = walk_rate + x_b @ np.array([b.effect for b in v.breaks])
-    else:
-        log_rate = walk_rate
     n_cases_year = negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
     n_cases = int(n_cases_year.sum())
     _check_size(n_cases, "cases", max_rows, years, n_cases_year)
@@ -250,22 +307,6 @@ def simulate(
     date = start[case_year_idx] + np.floor(u_day * ndays[case_year_idx]).astype("timedelta64[D]")
 
     # --- value chains --------------------------------------------------------------------------
-    ch = sc.chains
-    z_ch = np.concatenate([np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0)
-    if ch.walk_corr is not None:  # correlated steps (the identity leaves the draws as they are)
-        z_ch = z_ch @ ch.walk_cholesky().T
-    if ch.logit is None:  # the readable trends, as they always were
-        trends = [getattr(ch, c) for c in VALUE_CHAINS]
-        chain_logit = np.array([[tr.start + tr.slope * ti for tr in trends] for ti in t])
-        chain_logit = chain_logit + ch.rw_sd * np.cumsum(z_ch, axis=0)
-    else:
-        chain_logit = np.column_stack(
-            [
-                ch.logit[c].intercept + ch.logit[c].year_vector(years, z_ch[:, j])
-                for j, c in enumerate(VALUE_CHAINS)
-            ]
-        )
-    chain_p = _expit(chain_logit)  # (year, chain)
     chains = rng["chains"].random((n_cases, 4)) < chain_p[case_year_idx]
 
     # --- target -------------------------------------------------------------------------------
@@ -294,19 +335,6 @@ def simulate(
     u_a = rng["article"].random(n_cases) * cw[:, -1]
     art_case = np.minimum((cw < u_a[:, None]).sum(axis=1), len(law.ARTICLES) - 1)
 
-    # --- the year walks of the predictors, and the truth (params.truth) ----------------------
-    walk = rng["year_walk"].normal(0.0, 1.0, (len(_WALKED), n_years))
-    latent_q: dict[str, Any] = {"log_rate": log_rate, "chain_share": chain_p}
-    for j, fld in enumerate(_WALKED):
-        if fld is None:
-            continue
-        latent_q[f"year_effect/{fld}"] = sc.predictor(fld).year_vector(years, walk[j])
-    latent_q["year_effect/volume.log_rate"] = walk_rate - sc.predictor("volume.log_rate").intercept
-    for j, c in enumerate(VALUE_CHAINS):
-        fld = f"chains.logit.{c}"
-        latent_q[f"year_effect/{fld}"] = chain_logit[:, j] - sc.predictor(fld).intercept
-    latent_ro = MappingProxyType(latent_q)
-    truth = params.truth(sc, _Latent(latent_ro))
     truth.attrs.update(
         scenario=sc.name,
         seed=int(seed),
