@@ -1,142 +1,251 @@
-"""Forecast calibration of the projection: do its intervals cover what happens next?
+"""Forecast calibration of the case-volume projection on series the model did not generate.
 
-For each of ``--series`` simulated 15-year series (2012-2026, ``simulations/growth_walks.toml``
-with milder drifts: cases +15% a year, log mean group size +0.08 a year; every walk drawn
-afresh by each seed), the case-volume and group-size models are fitted with their default
-sampler settings (group size with ``year_drift = true``: the walk that projects a trend) on the
-first 10 years; :func:`ccmodels.project` then projects 400 draws to 2026, and the held-back
-truth of 2022-2026 (the yearly number of cases and the mean defendants per case of the
-simulated series) is compared with the projection's 50% and 90% central intervals. Parameter,
-walk and process uncertainty all enter the projection; the held-back values carry the
-process noise too.
+Yearly case counts are simulated from growth shapes outside the model (logistic saturation,
+Gompertz, hyperbolic deceleration, a level shift, a drift break) and from the model's own two
+families (a walk with constant drift; a damped trend), each with negative-binomial noise
+(shape 40) and parameters drawn afresh per series (see :func:`mean_path`). For each series the
+case-volume model is fitted on the first 5 or 10 years, with a constant drift and with a damped
+trend (``year_damping``), and :func:`ccmodels.project` projects 400 draws 5 years on. The
+held-back counts are scored on the log scale against the 50% and 90% central intervals:
+coverage, and the mean interval score of the 90% interval (Gneiting & Raftery 2007:
+``(u - l) + (2 / 0.1) * distance outside``; lower is better).
 
-Prints the coverage per quantity and interval and per horizon (1-5 years ahead) and writes
-``benchmarks/results/forecast_calibration.json`` (rewritten after every series; ``--resume``
-keeps the series already in it). Calibrated: 90% intervals cover 85-95% of the year-series
-pairs, 50% intervals 40-60%.
+Peers in the same run, on the same log counts: statsforecast's RandomWalkWithDrift, AutoARIMA
+and AutoETS with a damped trend (``forecast_peers.py``, run in an environment of its own made
+on first use under ``benchmarks/.peers-venv``: statsforecast pins pandas < 3). A peer that
+cannot fit a series (AutoETS on 5 points) is recorded as failed there.
 
-    python benchmarks/forecast_calibration.py [--series 50] [--resume]
+Prints coverage and interval score per family, training length and method, and writes
+``benchmarks/results/forecast_calibration.json`` (``--resume`` keeps the series done).
+
+    python benchmarks/forecast_calibration.py [--series 8] [--draws 400] [--resume]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from ccmodels.models import CaseVolumeModel, GroupSizeModel
+from ccmodels.models import CaseVolumeModel
 from ccmodels.models.describe import diagnostics
 from ccmodels.project import project
-from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 
-ROOT = Path(__file__).parents[1]
-OUT = Path(__file__).parent / "results" / "forecast_calibration.json"
-FIT_TO, LAST = 2021, 2026
-QUANTITIES = {"cases": "cases", "mean_group_size": "mean_group_size"}
+HERE = Path(__file__).parent
+OUT = HERE / "results" / "forecast_calibration.json"
+PEERS_VENV = HERE / ".peers-venv"
+FIRST, H, SHAPE = 2012, 5, 40.0
+FAMILIES = (
+    "logistic",
+    "gompertz",
+    "decelerating",
+    "level_shift",
+    "drift_break",
+    "own_drift",
+    "own_damped",
+)
+OURS = {"drift": {}, "damped": {"year_damping": True}}
+PEERS = ("rw_drift", "auto_arima", "auto_ets_damped")
 
 
-def scenario() -> Scenario:
-    sc = Scenario.from_toml(ROOT / "simulations" / "growth_walks.toml")
-    gs = sc.group_size.mu
-    assert gs is not None
-    return sc.replace(
-        years=[2012, LAST],
-        volume={"log_rate": {"intercept": 3.78, "year_effect": {2012: 0.0}, "year_drift": 0.15}},
-        group_size={"mu": {"intercept": -2.12, "year_effect": {2012: 0.0}, "year_drift": 0.08}},
-    )
+def mean_path(family: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """The log mean count of ``n`` years (t = 0 .. n - 1) of one series of ``family``."""
+    t = np.arange(n, dtype=float)
+    m0 = rng.uniform(np.log(30), np.log(300))
+    n0 = np.exp(m0)
+    if family == "logistic":
+        k, r = n0 * rng.uniform(20, 200), rng.uniform(0.3, 0.8)
+        return np.log(k / (1 + (k / n0 - 1) * np.exp(-r * t)))
+    if family == "gompertz":
+        k, c = n0 * rng.uniform(20, 200), rng.uniform(0.1, 0.4)
+        return np.log(k) + np.log(n0 / k) * np.exp(-c * t)
+    if family == "decelerating":  # growth rate g0 / (1 + t / tau)
+        g0, tau = rng.uniform(0.3, 0.6), rng.uniform(2, 6)
+        return m0 + g0 * tau * np.log1p(t / tau)
+    if family == "level_shift":
+        d, jump, at = rng.uniform(0.05, 0.3), rng.uniform(0.4, 1.0), rng.integers(2, n)
+        return m0 + d * t + np.where(t >= at, rng.choice([-1, 1]) * jump, 0.0)
+    if family == "drift_break":  # fast growth, then flat or falling, near the forecast origin
+        d1, d2, at = rng.uniform(0.2, 0.5), rng.uniform(-0.2, 0.05), rng.integers(n - 8, n - 2)
+        return m0 + d1 * np.minimum(t, at) + d2 * np.maximum(t - at, 0)
+    sigma = rng.uniform(0.05, 0.2)
+    steps = sigma * rng.normal(size=n - 1)
+    if family == "own_drift":
+        steps += rng.normal(0.2, 0.1)
+    else:  # own_damped: the drift decays by phi a year
+        d0, phi = rng.uniform(0.3, 0.6), rng.beta(6, 2)
+        steps += d0 * phi ** np.arange(n - 1)
+    return m0 + np.concatenate([[0.0], np.cumsum(steps)])
 
 
-def one_series(sc: Scenario, seed: int, draws: int) -> dict:
-    pop = simulate(sc, seed)
-    off = pop.offenders
-    fit_rows = off[off["year"] <= FIT_TO]
-    fits = []
-    for m in (CaseVolumeModel(), GroupSizeModel(effects={"year_drift": True})):
-        with expected_warnings():
-            m.fit(fit_rows, seed=1, progress=False)
-        fits.append(m)
-    proj = project(fits, to=LAST, draws=draws, seed=seed, base=sc, progress=False)
-    cases = pop.cases
-    held = range(FIT_TO + 1, LAST + 1)
-    truth = {
-        "cases": [int((cases["year"] == y).sum()) for y in held],
-        "mean_group_size": [
-            float(cases.loc[cases["year"] == y, "n_defendants"].mean()) for y in held
-        ],
+def series(family: str, train: int, seed: int) -> np.ndarray:
+    """Counts of ``train + H`` years."""
+    rng = np.random.default_rng([FAMILIES.index(family), train, seed])
+    mu = np.exp(np.minimum(mean_path(family, train + H, rng), 25.0))
+    return rng.poisson(rng.gamma(SHAPE, mu / SHAPE)).astype(float)
+
+
+def _log(y: np.ndarray) -> np.ndarray:
+    return np.log(np.maximum(y, 0.5))
+
+
+def score(y: np.ndarray, lo50, hi50, lo90, hi90) -> dict[str, Any]:
+    """Coverage and 90% interval score of held-back log counts ``y`` (by horizon)."""
+    lo50, hi50, lo90, hi90 = (np.asarray(v, float) for v in (lo50, hi50, lo90, hi90))
+    iscore = (hi90 - lo90) + 20.0 * (np.maximum(lo90 - y, 0) + np.maximum(y - hi90, 0))
+    return {
+        "in50": ((lo50 <= y) & (y <= hi50)).tolist(),
+        "in90": ((lo90 <= y) & (y <= hi90)).tolist(),
+        "interval_score": iscore.tolist(),
     }
-    row: dict = {"seed": seed, "divergences": 0}
-    for m in fits:
+
+
+def ours(counts: np.ndarray, train: int, seed: int, draws: int) -> dict[str, Any]:
+    years = np.arange(FIRST, FIRST + train)
+    rows = pd.DataFrame({"year": years, "cases": counts[:train].astype(int)})
+    y = _log(counts[train:])
+    out: dict[str, Any] = {}
+    for name, effects in OURS.items():
+        m = CaseVolumeModel(effects=effects)
+        with expected_warnings():
+            m.fit(rows, seed=seed, progress=False)
         d = diagnostics(m.idata)
-        row[m.model_type] = {k: d[k] for k in ("divergences", "rhat_max", "ess_bulk_min")}
-        row["divergences"] += int(d["divergences"])
-    for q, var in QUANTITIES.items():
-        x = proj[var].sel(year=list(held)).values  # (draw, year)
-        t = np.asarray(truth[q], float)
-        row[q] = {
-            "truth": t.tolist(),
-            "inside_90": ((np.quantile(x, 0.05, 0) <= t) & (t <= np.quantile(x, 0.95, 0))).tolist(),
-            "inside_50": ((np.quantile(x, 0.25, 0) <= t) & (t <= np.quantile(x, 0.75, 0))).tolist(),
+        ds = project([m.idata], to=FIRST + train + H - 1, draws=draws, seed=seed, progress=False)
+        x = _log(ds["cases"].sel(year=np.arange(FIRST + train, FIRST + train + H)).values)
+        q = np.quantile(x, [0.25, 0.75, 0.05, 0.95], axis=0)
+        out[name] = score(y, *q) | {
             "median": np.median(x, 0).tolist(),
+            "divergences": int(d["divergences"]),
+            "rhat_max": float(d["rhat_max"]),
         }
-    return row
-
-
-def summary(rows: list[dict]) -> dict:
-    out: dict = {"series": len(rows)}
-    for q in QUANTITIES:
-        for level in ("inside_90", "inside_50"):
-            a = np.array([r[q][level] for r in rows], float)  # (series, horizon)
-            out[f"{q}.{level}"] = float(a.mean())
-            out[f"{q}.{level}.by_horizon"] = a.mean(0).round(3).tolist()
     return out
 
 
+def peer_env() -> Path:
+    py = PEERS_VENV / "bin" / "python"
+    if not py.exists():
+        print(f"making {PEERS_VENV} (statsforecast) ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "statsforecast"], check=True)
+    return py
+
+
+def peers(todo: dict[str, np.ndarray], trains: dict[str, int]) -> dict[str, dict]:
+    job = {"h": H, "series": {k: _log(v[: trains[k]]).tolist() for k, v in todo.items()}}
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        src.write_text(json.dumps(job))
+        subprocess.run(
+            [str(peer_env()), str(HERE / "forecast_peers.py"), str(src), str(dst)], check=True
+        )
+        got = json.loads(dst.read_text())
+    out: dict[str, dict] = {k: {} for k in todo}
+    for peer, res in got.items():
+        for sid, r in res.items():
+            y = _log(todo[sid][trains[sid] :])
+            out[sid][peer] = (
+                r if "error" in r else score(y, r["lo50"], r["hi50"], r["lo90"], r["hi90"])
+            )
+    return out
+
+
+def summary(runs: list[dict]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    methods = (*OURS, *PEERS)
+    for train in sorted({r["train"] for r in runs}):
+        for fam in (*FAMILIES, "pooled_out_of_family", "pooled_all"):
+            if fam == "pooled_out_of_family":
+                sel = [r for r in runs if r["train"] == train and not r["family"].startswith("own")]
+            elif fam == "pooled_all":
+                sel = [r for r in runs if r["train"] == train]
+            else:
+                sel = [r for r in runs if r["train"] == train and r["family"] == fam]
+            if not sel:
+                continue
+            row: dict[str, Any] = {"series": len(sel)}
+            for m in methods:
+                ok = [r[m] for r in sel if m in r and "error" not in r[m]]
+                if not ok:
+                    row[m] = {"failed": len(sel)}
+                    continue
+                row[m] = {
+                    "in50": float(np.mean([r["in50"] for r in ok])),
+                    "in90": float(np.mean([r["in90"] for r in ok])),
+                    "in90_by_horizon": np.mean([r["in90"] for r in ok], 0).round(3).tolist(),
+                    "interval_score": float(np.mean([r["interval_score"] for r in ok])),
+                    "failed": len(sel) - len(ok),
+                }
+            out[f"{fam}/{train}"] = row
+    return out
+
+
+def table(s: dict[str, Any]) -> None:
+    methods = (*OURS, *PEERS)
+    print(f"{'family / train years':<30}" + "".join(f"{m:>22}" for m in methods))
+    print(f"{'':<30}" + "".join(f"{'90% | 50% | IS':>22}" for _ in methods))
+    for key, row in s.items():
+        cells = []
+        for m in methods:
+            v = row[m]
+            if "in90" not in v:
+                cells.append(f"{'failed':>22}")
+            else:
+                cells.append(f"{v['in90']:>8.2f} {v['in50']:>5.2f} {v['interval_score']:>6.2f}")
+        print(f"{key:<30}" + "".join(f"{c:>22}" for c in cells))
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--series", type=int, default=50)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--series", type=int, default=8, help="series per family and training length")
+    ap.add_argument("--train", default="5,10", help="training lengths (years)")
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args()
-    rows: list[dict] = []
+    runs: list[dict] = []
     if args.resume and OUT.exists():
-        rows = json.loads(OUT.read_text(encoding="utf-8"))["runs"]
-    done = {r["seed"] for r in rows}
-    sc = scenario()
+        runs = json.loads(OUT.read_text(encoding="utf-8"))["runs"]
+    done = {(r["family"], r["train"], r["seed"]) for r in runs}
+    trains = [int(x) for x in args.train.split(",")]
     OUT.parent.mkdir(exist_ok=True)
-    for seed in range(1, args.series + 1):
-        if seed in done:
-            continue
-        t0 = time.perf_counter()
-        row = one_series(sc, seed, args.draws)
-        row["wall_seconds"] = time.perf_counter() - t0
-        rows.append(row)
-        s = summary(rows)
-        print(
-            f"series {seed:>3}: div {row['divergences']}, cases in90 "
-            f"{np.mean(row['cases']['inside_90']):.1f}, size in90 "
-            f"{np.mean(row['mean_group_size']['inside_90']):.1f}  | running: cases 90% "
-            f"{s['cases.inside_90']:.3f} 50% {s['cases.inside_50']:.3f}; size 90% "
-            f"{s['mean_group_size.inside_90']:.3f} 50% {s['mean_group_size.inside_50']:.3f} "
-            f"({row['wall_seconds']:.0f} s)",
-            flush=True,
-        )
-        OUT.write_text(json.dumps({"summary": s, "runs": rows}, indent=2) + "\n", "utf-8")
-    s = summary(rows)
-    print(f"\n{len(rows)} series x {LAST - FIT_TO} held-back years = {5 * len(rows)} pairs each")
-    print(f"{'quantity':<17} {'90% interval':>12} {'50% interval':>12}   by horizon (90%)")
-    for q in QUANTITIES:
-        print(
-            f"{q:<17} {s[f'{q}.inside_90']:>12.3f} {s[f'{q}.inside_50']:>12.3f}   "
-            f"{s[f'{q}.inside_90.by_horizon']}"
-        )
-    div = {k: sum(r[k]["divergences"] for r in rows) for k in ("case_volume", "group_size")}
-    ess = {k: min(r[k]["ess_bulk_min"] for r in rows) for k in ("case_volume", "group_size")}
-    rhat = {k: max(r[k]["rhat_max"] for r in rows) for k in ("case_volume", "group_size")}
-    print(f"fits: divergences {div}, min bulk ESS {ess}, max R-hat {rhat}; wrote {OUT}")
+    for seed in range(args.series):
+        for train in trains:
+            todo = {
+                f"{f}/{train}/{seed}": series(f, train, seed)
+                for f in FAMILIES
+                if (f, train, seed) not in done
+            }
+            if not todo:
+                continue
+            peer_res = peers(todo, {k: train for k in todo})
+            for sid, counts in todo.items():
+                fam = sid.split("/")[0]
+                t0 = time.perf_counter()
+                row = {"family": fam, "train": train, "seed": seed, "counts": counts.tolist()}
+                row |= ours(counts, train, seed, args.draws) | peer_res[sid]
+                row["wall_seconds"] = time.perf_counter() - t0
+                runs.append(row)
+                print(
+                    f"{sid:<22} in90 drift {np.mean(row['drift']['in90']):.1f} damped "
+                    f"{np.mean(row['damped']['in90']):.1f} rw {np.mean(row['rw_drift'].get('in90', [np.nan])):.1f}"
+                    f" ({row['wall_seconds']:.0f} s)",
+                    flush=True,
+                )
+                OUT.write_text(json.dumps({"summary": summary(runs), "runs": runs}) + "\n", "utf-8")
+    s = summary(runs)
+    table(s)
+    div = sum(r[m]["divergences"] for r in runs for m in OURS)
+    print(f"{len(runs)} series; divergences in our fits: {div}; wrote {OUT}")
 
 
 if __name__ == "__main__":

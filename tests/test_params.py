@@ -38,6 +38,7 @@ CASES = {
         CaseVolumeModel,
         {"breaks": ["2015-11-01", {"date": "2013-07-01", "shift": "drift"}]},
     ),
+    "case_volume_damped": (CaseVolumeModel, {"year_damping": True}),
     "value_chain": (ValueChainModel, {"year_drift": True}),
     "value_chain_corr": (ValueChainModel, {"walk_correlation": True}),
 }
@@ -51,6 +52,7 @@ PRIORS = {
     "group_size": SMALL,
     "group_size_ztnb_drift": SMALL,
     "case_volume": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
+    "case_volume_damped": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
     "case_volume_breaks": SMALL
     | {"intercept": Prior("Normal", mu=3.0, sigma=0.5), "break": Prior("Normal", sigma=0.2)},
 }
@@ -187,6 +189,62 @@ def test_year_walk_continues_with_drift_out_of_sample():
         se = 0.1 * np.sqrt(abs(k)) / np.sqrt(s)
         assert abs(eff[:, col].mean() - 0.5 * k) < 4 * se
         assert abs(eff[:, col].std() - 0.1 * np.sqrt(abs(k))) < 0.01
+
+
+@given(
+    drift=st.floats(-0.5, 0.5),
+    phi=st.floats(0.05, 1.0),
+    n_old=st.integers(2, 8),
+    ahead=st.integers(1, 6),
+)
+def test_a_damped_walk_continues_the_same_way_in_params_and_in_a_scenario(drift, phi, n_old, ahead):
+    """With no noise, the step into the ``j``-th new year is ``drift * phi**(n_old - 2 + j)``,
+    whether the walk is continued from draws (params.extend) or by a Scenario's predictor."""
+    from ccmodels.simulate import Predictor
+
+    old = list(range(2012, 2012 + n_old))
+    new = list(range(2012, 2012 + n_old + ahead))
+    eff = np.linspace(0.0, 1.0, n_old)
+    v = {
+        "p_year_effect": eff[None, :],
+        "p_sigma_year": np.zeros(1),
+        "p_year_drift": np.full(1, drift),
+        "p_year_damping": np.full(1, phi),
+    }
+    got = params.extend(v, "p", {"year": old}, {"year": new}, np.random.default_rng(0))
+    want = eff[-1] + np.cumsum(drift * phi ** (n_old - 2 + np.arange(1, ahead + 1)))
+    np.testing.assert_allclose(got["p_year_effect"][0, n_old:], want, rtol=1e-12, atol=1e-12)
+    pred = Predictor(
+        intercept=0.0,
+        year_effect=dict(zip(old, eff.tolist(), strict=True)),
+        year_drift=drift,
+        year_damping=phi,
+        sigma_year=0.0,
+    )
+    np.testing.assert_allclose(
+        pred.year_vector(np.array(new))[n_old:], want, rtol=1e-12, atol=1e-12
+    )
+
+
+def test_the_damped_walk_keeps_the_drift_prior():
+    """The reparameterised damped walk (mean step free) leaves the drift's prior as declared:
+    2,000 prior draws of the drift have the prior's mean and sd within Monte Carlo error, and
+    the damping factor its Beta(6, 2) mean."""
+    m = CaseVolumeModel(effects={"year_damping": True})
+    prior = m.prior(simulate(Scenario.default(), 3).offenders, draws=2000, seed=3)
+    d = prior["volume_year_drift"].values.ravel()
+    sd = 0.5  # the default drift prior Normal(0, 0.5)
+    assert abs(d.mean()) < 4 * sd / np.sqrt(d.size)
+    assert abs(d.std() - sd) < 4 * sd / np.sqrt(2 * d.size)
+    phi = prior["volume_year_damping"].values.ravel()
+    assert abs(phi.mean() - 0.75) < 4 * np.sqrt(0.75 * 0.25 / 9) / np.sqrt(phi.size)
+
+
+def test_damping_needs_the_drift():
+    with pytest.raises(Exception, match="turn 'year_drift' on"):
+        CaseVolumeModel(effects={"year_damping": True, "year_drift": False})
+    with pytest.raises(Exception, match="must be true or false"):
+        CaseVolumeModel(effects={"year_damping": "yes"})
 
 
 def test_scenario_draws_from_a_prior_group(priors, base):

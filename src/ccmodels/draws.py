@@ -93,7 +93,7 @@ def scenario_from_draw(draw: xr.Dataset, base: Scenario) -> Scenario:
                     for k, v in zip(da[dim].values, da.values, strict=True)
                     if np.isfinite(v)
                 }
-        for scale in ("sigma_year", "year_drift", "sigma_chain", "sigma_article"):
+        for scale in ("sigma_year", "year_drift", "year_damping", "sigma_chain", "sigma_article"):
             if f"{p}_{scale}" in names:
                 node[scale] = float(draw[f"{p}_{scale}"])
     for m in MODELS.values():

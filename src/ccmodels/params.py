@@ -26,7 +26,8 @@ on PyTensor variables (the model graph) and on NumPy draws of shape ``(sample, .
 (prediction, projection and the simulator).
 
 Out-of-sample rules (NumPy side, :func:`extend`): a year after (before) the covered years
-continues the walk forward (backward) with steps ``Normal(drift, sigma_year)``; a level of the
+continues the walk forward (backward) with steps ``Normal(drift, sigma_year)`` (a damped trend:
+the drift of step ``k`` from the first year is ``drift * year_damping**k``); a level of the
 grouping column without an effect gets a fresh ``Normal(0, sigma_article)``.
 """
 
@@ -86,6 +87,7 @@ BLOCK_PARAMS: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     "intercept": (("intercept", (), "intercept"),),
     "year": (("year_effect", ("year",), "year_effect"), ("sigma_year", (), "sigma_year")),
     "drift": (("year_drift", (), "year_drift"),),
+    "damping": (("year_damping", (), "year_damping"),),
     "chain": (("chain", ("value_chain",), "chain"), ("sigma_chain", (), "sigma_chain")),
     "article": (("article", ("article",), "article"), ("sigma_article", (), "sigma_article")),
     "trait": (("beta", ("trait",), "traits"),),
@@ -220,20 +222,24 @@ def linear_spec(prefix: str) -> LinearSpec:
     raise KeyError(f"no linear predictor with prefix {prefix!r}")
 
 
-def blocks_on(coords: Mapping[str, Any], drift: bool = False) -> list[str]:
+def blocks_on(coords: Mapping[str, Any], drift: bool = False, damped: bool = False) -> list[str]:
     """The blocks a linear predictor has on these coords."""
     on = ["intercept"] + [b for b, dim in BLOCK_DIM.items() if dim in coords]
     if drift and "year" in on:
         on.insert(2, "drift")
+        if damped:
+            on.insert(3, "damping")
     return on
 
 
-def linear_parameters(prefix: str, coords: Mapping[str, Any], drift: bool = False) -> list[Param]:
+def linear_parameters(
+    prefix: str, coords: Mapping[str, Any], drift: bool = False, damped: bool = False
+) -> list[Param]:
     """The parameters of one linear predictor on these coords."""
     field = linear_spec(prefix).field
     return [
         Param(f"{prefix}_{suffix}", dims, f"{field}.{attr}")
-        for block in blocks_on(coords, drift)
+        for block in blocks_on(coords, drift, damped)
         for suffix, dims, attr in BLOCK_PARAMS[block]
     ]
 
@@ -242,13 +248,15 @@ def model_parameters(
     model: str, coords: Mapping[str, Any], options: Iterable[str] = ()
 ) -> list[Param]:
     """Every parameter a model of this type has on these coords with these options (a model
-    effect that is on: ``year_drift``, ``student_t``)."""
+    effect that is on: ``year_drift``, ``year_damping``, ``student_t``)."""
     spec = MODELS[model]
     opts = set(options)
     out = [
         p
         for s in spec.linear
-        for p in linear_parameters(s.prefix, s.on(coords), "year_drift" in opts)
+        for p in linear_parameters(
+            s.prefix, s.on(coords), "year_drift" in opts, "year_damping" in opts
+        )
     ]
     out += list(spec.extra)
     for name, extra in (spec.options or {}).items():
@@ -404,10 +412,13 @@ def extend(
         s = eff.shape[0]
         sig = np.asarray(values[f"{prefix}_sigma_year"], dtype=float).reshape(s, 1)
         drift = np.asarray(values.get(f"{prefix}_year_drift", np.zeros(s)), float).reshape(s, 1)
+        phi = np.asarray(values.get(f"{prefix}_year_damping", np.ones(s)), float).reshape(s, 1)
         new = [int(y) for y in new_coords["year"]]
         n_hi = max(max(new) - old[-1], 0)
         n_lo = max(old[0] - min(new), 0)
-        fwd = eff[:, -1:] + np.cumsum(drift + sig * rng.normal(0, 1, (s, n_hi)), 1)
+        # the step into year old[-1] + j is the walk's step number len(old) - 2 + j
+        gain = phi ** (len(old) - 2 + np.arange(1, n_hi + 1))[None, :]
+        fwd = eff[:, -1:] + np.cumsum(drift * gain + sig * rng.normal(0, 1, (s, n_hi)), 1)
         bwd = eff[:, :1] - np.cumsum(drift + sig * rng.normal(0, 1, (s, n_lo)), 1)
         full = np.concatenate([bwd[:, ::-1], eff, fwd], axis=1)
         out[name] = full[:, [y - (old[0] - n_lo) for y in new]]
@@ -475,6 +486,7 @@ def predictor_truth(
         f"{p}_intercept": xr.DataArray(pred.intercept + yv.mean() + a_mean),
         f"{p}_year_effect": xr.DataArray(yv - yv.mean(), dims="year", coords={"year": years}),
         f"{p}_year_drift": xr.DataArray(float(pred.year_drift)),
+        f"{p}_year_damping": xr.DataArray(float(pred.year_damping)),
     }
     if "value_chain" in c:
         out[f"{p}_chain"] = xr.DataArray(

@@ -74,6 +74,17 @@ class Model(Predictive, ABC):
         defaults = self.default_effects()
         check_keys(effects or {}, list(defaults), "effect", f"{self.model_type} model: ")
         self.effects: dict[str, Any] = self.check_effects(defaults | dict(effects or {}))
+        for key in ("year_drift", "year_damping"):
+            if not isinstance(self.effects.get(key, False), bool):
+                raise ModelConfigError(
+                    f"{self.model_type} model: effect {key!r} must be true or false, got "
+                    f"{self.effects[key]!r}"
+                )
+        if self.effects.get("year_damping") and not self.effects.get("year_drift"):
+            raise ModelConfigError(
+                f"{self.model_type} model: effect 'year_damping' damps the year walk's drift; "
+                "turn 'year_drift' on too"
+            )
         check_keys(self.effects.get("traits", []), TRAITS, "trait")
         self.sampler: dict[str, Any] = merge_sampler(
             DEFAULT_SAMPLER | self.sampler_defaults | self.effect_sampler_defaults(), sampler
@@ -120,7 +131,7 @@ class Model(Predictive, ABC):
 
     def options(self) -> list[str]:
         """The parameter options that are on (see :func:`ccmodels.params.model_parameters`)."""
-        return ["year_drift"] if self.effects.get("year_drift") else []
+        return [k for k in ("year_drift", "year_damping") if self.effects.get(k)]
 
     # ------------------------------------------------------------------ data
     def select(self, rows: pd.DataFrame) -> pd.DataFrame:

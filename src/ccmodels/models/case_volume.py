@@ -1,4 +1,4 @@
-"""Cases per year: negative binomial on a log rate that walks with drift.
+"""Cases per year: negative binomial on a log rate that walks with drift (constant, or damped).
 
 Unit: one row per year (``year``, ``cases``; an offender table is counted first, see
 :func:`ccmodels.data.yearly_counts`). ``cases_t ~ NegBin(exposure_t * exp(volume_t),
@@ -9,6 +9,12 @@ share of the year's cases that the data hold (e.g. the share of judgments publis
 the rate is then that of all cases. New years continue the walk with its drift
 (:func:`ccmodels.params.extend`); predictions are of all cases (exposure 1) unless the new
 rows carry the exposure column.
+
+A damped trend (effect ``year_damping = true``): the drift of the walk's step ``k`` (from the
+first year) is ``volume_year_drift * volume_year_damping**k``, so growth can fade; new years
+continue the decay. The factor's prior is ``Beta(6, 2)`` (:data:`ccmodels.models.blocks.
+DAMPING_PRIOR`, with its reasons): fading and near-persistent growth are both admitted, and
+with five years of data the prior carries much of the projection's width.
 
 Known breaks (effect ``breaks``: a list of ``{date = "2015-11-01", shift = "level"}`` or
 ``"drift"``; a bare date is a level shift) add ``volume_break[k] * x_k(year)`` to the log rate,
@@ -62,6 +68,9 @@ class CaseVolumeModel(Model):
             "dispersion": Prior("Gamma", alpha=2.0, beta=0.05),
             # a known break: a shift of the log rate (or of its yearly growth) of up to ~ +-1
             "break": Prior("Normal", mu=0.0, sigma=0.5),
+            # a damped trend's yearly decay of the drift (effect year_damping): see
+            # blocks.DAMPING_PRIOR for the reasons
+            "year_damping": blocks.DAMPING_PRIOR.deepcopy(),
         }
 
     @classmethod

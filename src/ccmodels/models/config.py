@@ -47,6 +47,8 @@ DEFAULT_SAMPLER: dict[str, Any] = {
 DEFAULT_EFFECTS: dict[str, Any] = {
     "year": True,
     "year_drift": False,
+    # the drift decays by a factor (year_damping) a year: growth that fades (needs year_drift)
+    "year_damping": False,
     "year_centered": "auto",
     "chain": True,
     "chain_centered": "auto",

@@ -258,7 +258,14 @@ def centring(
             art = counts >= limits["article"]
         else:
             art = auto("article_centered", counts)
-    return Centring(year, chain, art, bool(effects.get("year_drift", False)), precision)
+    return Centring(
+        year,
+        chain,
+        art,
+        bool(effects.get("year_drift", False)),
+        precision,
+        bool(effects.get("year_damping", False)),
+    )
 
 
 def partial_weights(counts: np.ndarray, noise: float, step: float) -> np.ndarray:

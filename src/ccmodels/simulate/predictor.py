@@ -53,7 +53,8 @@ class Predictor(_Frozen):
     The year effects are given either explicitly (``year_effect``: a value for each of some
     consecutive years; the general form) or as the readable ``year_slope * (year -
     first_year) + year_dev[year]``. Scenario years without an explicit value continue the walk
-    from the nearest explicit one with steps ``Normal(year_drift, sigma_year)`` (drawn by the
+    from the nearest explicit one with steps ``Normal(year_drift, sigma_year)`` (the drift
+    times ``year_damping**k`` at the walk's step ``k`` from its first year: a damped trend; drawn by the
     simulator). The scales ``sigma_year``, ``sigma_chain`` and ``sigma_article`` are the
     pooling scales of the matching model: the truth its posterior is compared with, and the
     spread of new years and levels. Missing chain, article or trait entries mean 0. See
@@ -65,6 +66,7 @@ class Predictor(_Frozen):
     year_dev: tuple[float, ...] | None = None
     year_effect: FrozenYearMap | None = None
     year_drift: float = 0.0
+    year_damping: float = Field(1.0, gt=0, le=1)
     sigma_year: float | None = Field(None, ge=0)
     chain: FrozenMap = Field(default_factory=_empty_map)
     sigma_chain: float | None = Field(None, ge=0)
@@ -130,7 +132,9 @@ class Predictor(_Frozen):
                     f"{years[-1]}: set sigma_year (and year_drift) for the other years"
                 )
             z = np.zeros(len(years)) if steps is None else np.asarray(steps, float)
-            step = self.year_drift + self.sigma_year * z
+            # a damped trend: the step into year y is the walk's step y - lo - 1 from ``lo``
+            k = np.maximum(years - lo - 1, 0).astype(float)
+            step = self.year_drift * self.year_damping**k + self.sigma_year * z
             for i in range(len(years)):  # forward from the last known year
                 if years[i] > hi:
                     prev = out[i - 1] if i > 0 and not np.isnan(out[i - 1]) else known[hi]
