@@ -338,6 +338,50 @@ def table(runs: list[dict]) -> None:
         )
 
 
+IMPL_NAMES = {
+    "current": "ccmodels",
+    "bambi": "bambi",
+    "sampled": "previous (sampled)",
+    "statsmodels": "statsmodels VB",
+}
+
+
+def markdown(runs: list[dict]) -> str:
+    """The README's table of the runs."""
+    head = (
+        "| model | likelihood | scale | offenders | cases | cells / censored cases | wall s | "
+        "compile s | sampling s | refit reused s | min bulk ESS | max R-hat | div | peak RSS MB "
+        "| ESS/s |"
+    )
+    lines = [head, "|" + "---|" * 15]
+
+    def n(v: Any, fmt: str = ",.0f") -> str:
+        return format(v, fmt) if isinstance(v, int | float) and v == v else "–"
+
+    for r in runs:
+        name = IMPL_NAMES.get(r["impl"], r["impl"])
+        if r["status"] != "ok":
+            lines.append(
+                f"| {r['model']} | {name} | {r['scale']} | | | | {r['status']} |" + " |" * 8
+            )
+            continue
+        if "lone_cells" in r:
+            cells = f"{r['lone_cells']:,} + {r['case_terms']:,} terms in {r['multi_cases']:,} cases"
+        elif "censored_cases" in r:
+            cells = f"{r['censored_cases']:,}"
+        else:
+            cells = "–"
+        eps = r.get("ess_bulk_min", float("nan")) / r["wall_seconds"]
+        lines.append(
+            f"| {r['model']} | {name} | {r['scale']} | {r['offenders']:,} | {r.get('cases', 0):,} "
+            f"| {cells} | {r['wall_seconds']:.1f} | {n(r.get('compile_seconds'), '.1f')} | "
+            f"{n(r.get('sampling_seconds'), '.1f')} | {n(r.get('reused_wall_seconds'), '.1f')} | "
+            f"{n(r.get('ess_bulk_min'))} | {n(r.get('rhat_max'), '.4f')} | "
+            f"{n(r.get('divergences'), 'd')} | {r['peak_rss_mb']:,.0f} | {n(eps, '.1f')} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -353,6 +397,9 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="empty disk caches for every fit")
     ap.add_argument("--append", action="store_true", help="keep the runs already in --out")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument(
+        "--markdown", action="store_true", help="print the README table of --out and stop"
+    )
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--impl", default="current", help=argparse.SUPPRESS)
     ap.add_argument("--factor", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -361,6 +408,9 @@ def main() -> None:
     if args.one:
         args.model = args.one
         child(args)
+        return
+    if args.markdown:
+        print(markdown(json.loads(args.out.read_text())["runs"]))
         return
     models = [m for m in args.models.split(",") if m]
     peers = [p for p in args.peers.split(",") if p]

@@ -245,6 +245,8 @@ def test_damping_needs_the_drift():
         CaseVolumeModel(effects={"year_damping": True, "year_drift": False})
     with pytest.raises(Exception, match="must be true or false"):
         CaseVolumeModel(effects={"year_damping": "yes"})
+    with pytest.raises(Exception, match="case_volume model only"):
+        GroupSizeModel(effects={"year_damping": True, "year_drift": True})
 
 
 def test_scenario_draws_from_a_prior_group(priors, base):

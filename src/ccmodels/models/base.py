@@ -63,6 +63,8 @@ class Model(Predictive, ABC):
     #: Rows per level from which "auto" centres a block (else design.AUTO_CENTER_MIN_ROWS)
     auto_center_min_rows: ClassVar[dict[str, int]] = {}
     trait_candidates: ClassVar[tuple[str, ...]] = TRAITS
+    #: whether the effect ``year_damping`` (a damped trend of the year walk) is available
+    damped_trend: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -80,6 +82,11 @@ class Model(Predictive, ABC):
                     f"{self.model_type} model: effect {key!r} must be true or false, got "
                     f"{self.effects[key]!r}"
                 )
+        if self.effects.get("year_damping") and not self.damped_trend:
+            raise ModelConfigError(
+                f"{self.model_type} model: effect 'year_damping' (a damped trend) is available "
+                "for the case_volume model only"
+            )
         if self.effects.get("year_damping") and not self.effects.get("year_drift"):
             raise ModelConfigError(
                 f"{self.model_type} model: effect 'year_damping' damps the year walk's drift; "

@@ -55,6 +55,7 @@ class CaseVolumeModel(Model):
     description = "years (one row per year, with its number of cases)"
     #: few rows and a walk with drift: a smaller step size
     sampler_defaults: ClassVar[dict[str, Any]] = {"target_accept": 0.95}
+    damped_trend = True
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:

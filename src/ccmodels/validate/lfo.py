@@ -1,0 +1,132 @@
+"""Leave-future-out cross-validation and stacking of yearly count models.
+
+A projection is judged by what happens next, so its models are compared the way they will be
+used (Bürkner, Gabry & Vehtari 2020): fit on the first ``L`` years, score the log predictive
+density of year ``L + 1``, for every ``L`` from ``min_train`` to the last year but one (exact
+refits: the series are short, and each refit of a structure already compiled is quick). The
+sum over ``L`` is the model's ``elpd_lfo``.
+
+When no model dominates, :func:`stacking_weights` combines their predictive distributions
+(Yao, Vehtari, Simpson & Gelman 2018): the weights on the simplex that maximise the summed log
+of the weighted predictive densities of the held-out years.
+
+Models: :class:`~ccmodels.models.CaseVolumeModel` (rows ``year``, ``cases``); the predictive
+density of a new year's count is the posterior mean of its negative-binomial probability, the
+walk continued into the year by :func:`ccmodels.params.extend`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from ccmodels.util import expected_warnings, progress_bar
+
+__all__ = ["LFOResult", "compare_lfo", "lfo", "stacking_weights"]
+
+
+@dataclass(frozen=True)
+class LFOResult:
+    """One model's leave-future-out scores: ``years`` predicted, their log predictive
+    densities ``lpd`` and the total ``elpd`` with its standard error ``se``."""
+
+    years: np.ndarray
+    lpd: np.ndarray
+
+    @property
+    def elpd(self) -> float:
+        return float(self.lpd.sum())
+
+    @property
+    def se(self) -> float:
+        return float(np.sqrt(self.lpd.size * self.lpd.var(ddof=1))) if self.lpd.size > 1 else 0.0
+
+
+def _lpd_next(m: Any, row: pd.DataFrame, seed: int) -> float:
+    """log p(count of the new year | data) of a fitted case-volume model."""
+    rate = np.asarray(m.predict(row[["year"]], kind="mean", seed=seed).values, float).ravel()
+    shape = np.asarray(m.draws()["volume_dispersion"], float).ravel()
+    y = float(row["cases"].iloc[0])
+    lp = stats.nbinom.logpmf(y, shape, shape / (shape + rate))
+    return float(special.logsumexp(lp) - np.log(lp.size))
+
+
+def lfo(
+    make: Callable[[], Any],
+    rows: pd.DataFrame,
+    min_train: int = 3,
+    seed: int = 0,
+    progress: bool | None = None,
+    **fit: Any,
+) -> LFOResult:
+    """Exact 1-step-ahead leave-future-out scores of the model ``make()`` makes, on yearly
+    ``rows`` (``year``, ``cases``); ``fit`` goes to each fit (draws, chains, ...)."""
+    if not {"year", "cases"} <= set(rows.columns):
+        raise ValueError(
+            f"lfo needs yearly rows with columns 'year' and 'cases'; got {list(rows.columns)}"
+        )
+    data = rows.sort_values("year").reset_index(drop=True)
+    n = len(data)
+    if isinstance(min_train, bool) or not isinstance(min_train, int) or not 2 <= min_train < n:
+        raise ValueError(
+            f"min_train must be an integer from 2 to {n - 1} (years - 1), got {min_train!r}"
+        )
+    lpd = []
+    steps = range(min_train, n)
+    for L in progress_bar(steps, "leave-future-out", progress, total=len(steps)):
+        m = make()
+        with expected_warnings():
+            m.fit(data.iloc[:L], seed=seed, progress=False, loo=False, **fit)
+        lpd.append(_lpd_next(m, data.iloc[[L]], seed))
+    return LFOResult(data["year"].to_numpy()[min_train:], np.asarray(lpd))
+
+
+def stacking_weights(lpd: np.ndarray) -> np.ndarray:
+    """Stacking weights of models from their pointwise log predictive densities ``lpd``
+    (points x models): ``argmax_w sum_i log sum_k w_k exp(lpd_ik)`` on the simplex."""
+    lpd = np.asarray(lpd, float)
+    k = lpd.shape[1]
+    if k == 1:
+        return np.ones(1)
+
+    def neg(z: np.ndarray) -> float:
+        w = special.log_softmax(np.concatenate([[0.0], z]))
+        return -float(special.logsumexp(lpd + w[None, :], axis=1).sum())
+
+    res = optimize.minimize(neg, np.zeros(k - 1), method="BFGS")
+    return np.exp(special.log_softmax(np.concatenate([[0.0], res.x])))
+
+
+def compare_lfo(
+    models: Mapping[str, Callable[[], Any]],
+    rows: pd.DataFrame,
+    min_train: int = 3,
+    seed: int = 0,
+    progress: bool | None = None,
+    **fit: Any,
+) -> pd.DataFrame:
+    """Leave-future-out comparison of several models on the same rows: ``elpd_lfo``, its
+    standard error, the difference to the best with its standard error, and the stacking
+    weight; best first."""
+    res = {k: lfo(make, rows, min_train, seed, progress, **fit) for k, make in models.items()}
+    names = list(res)
+    lpd = np.column_stack([res[k].lpd for k in names])
+    w = stacking_weights(lpd)
+    best = int(np.argmax(lpd.sum(0)))
+    diff = lpd - lpd[:, [best]]
+    out = pd.DataFrame(
+        {
+            "elpd_lfo": lpd.sum(0),
+            "se": [res[k].se for k in names],
+            "elpd_diff": diff.sum(0),
+            "se_diff": np.sqrt(lpd.shape[0] * diff.var(0, ddof=1)) if lpd.shape[0] > 1 else 0.0,
+            "weight": w,
+        },
+        index=pd.Index(names, name="model"),
+    )
+    return out.sort_values("elpd_lfo", ascending=False)

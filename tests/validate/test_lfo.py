@@ -1,0 +1,68 @@
+"""Leave-future-out cross-validation and stacking (:mod:`ccmodels.validate.lfo`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special
+
+from ccmodels.models import CaseVolumeModel
+from ccmodels.validate.lfo import compare_lfo, lfo, stacking_weights
+
+
+def _brute_weights(lpd: np.ndarray) -> np.ndarray:
+    """Two models: the best weight on a grid of 20,001 points."""
+    w = np.linspace(0.0, 1.0, 20_001)
+    logw = np.log(np.maximum(np.stack([w, 1.0 - w]), 1e-300))  # (2, grid)
+    obj = special.logsumexp(lpd[:, :, None] + logw[None, :, :], axis=1).sum(0)
+    x = w[int(np.argmax(obj))]
+    return np.array([x, 1.0 - x])
+
+
+def test_stacking_weights_maximise_the_stacked_score():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        lpd = rng.normal(-3.0, 1.0, (12, 2))
+        np.testing.assert_allclose(stacking_weights(lpd), _brute_weights(lpd), atol=2e-4)
+    # one model better at every point takes (nearly) all the weight
+    a = rng.normal(-3.0, 0.3, 10)
+    w = stacking_weights(np.column_stack([a, a - 2.0, a - 3.0]))
+    assert w[0] > 0.99 and np.isclose(w.sum(), 1.0)
+    # two models, each far better on half the points: both kept, near half each
+    lpd = np.array([[-1.0, -20.0]] * 5 + [[-20.0, -1.0]] * 5)
+    np.testing.assert_allclose(stacking_weights(lpd), [0.5, 0.5], atol=1e-3)
+
+
+def test_lfo_refuses_bad_input():
+    rows = pd.DataFrame({"year": [2012, 2013, 2014], "cases": [10, 12, 15]})
+    with pytest.raises(ValueError, match="min_train must be an integer from 2 to 2"):
+        lfo(CaseVolumeModel, rows, min_train=3)
+    with pytest.raises(ValueError, match="columns 'year' and 'cases'"):
+        lfo(CaseVolumeModel, rows.rename(columns={"cases": "n"}))
+
+
+def _damped_series(seed: int, n: int = 11) -> pd.DataFrame:
+    """Counts whose growth fades fast: drift 0.6, halving about every year and a half."""
+    rng = np.random.default_rng(seed)
+    steps = 0.6 * 0.6 ** np.arange(n - 1) + 0.05 * rng.normal(size=n - 1)
+    mu = np.exp(np.log(60.0) + np.concatenate([[0.0], np.cumsum(steps)]))
+    y = rng.poisson(rng.gamma(40.0, mu / 40.0))
+    return pd.DataFrame({"year": np.arange(2012, 2012 + n), "cases": y})
+
+
+@pytest.mark.slow
+def test_lfo_prefers_the_damped_trend_on_series_whose_growth_fades():
+    """On series from the damped family, leave-future-out prefers the damped trend to the
+    constant drift on average over seeds, and stacking gives it most of the weight."""
+    models = {
+        "drift": CaseVolumeModel,
+        "damped": lambda: CaseVolumeModel(effects={"year_damping": True}),
+    }
+    diffs, weights = [], []
+    for seed in range(4):
+        c = compare_lfo(models, _damped_series(seed), min_train=5, seed=seed, progress=False)
+        diffs.append(c.loc["damped", "elpd_lfo"] - c.loc["drift", "elpd_lfo"])
+        weights.append(c.loc["damped", "weight"])
+    assert np.mean(diffs) > 0, diffs
+    assert np.mean(weights) > 0.5, weights
