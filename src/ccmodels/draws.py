@@ -6,6 +6,7 @@ Reached as :func:`ccmodels.params.scenario_from_draw` and :func:`ccmodels.params
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,18 +53,27 @@ def _general_form(data: dict[str, Any], base: Scenario, path: str) -> None:
         }
 
 
-def scenario_from_draw(draw: xr.Dataset, base: Scenario) -> Scenario:
+def scenario_from_draw(draw: xr.Dataset | Sequence[xr.Dataset], base: Scenario) -> Scenario:
     """The Scenario whose truth is ``draw``.
 
     ``draw`` holds one draw (no chain/draw dims) of any models' parameters. Year effects become
     explicit per-year values (the scenario's years outside them follow the walk with the
     draw's ``sigma_year`` and drift), scales are kept for out-of-sample use, the article, chain
     and trait effects present in the draw replace the base's, and everything the draw does not
-    hold (volume, chains, traits, article mix, other models) comes from ``base``.
+    hold (volume, chains, traits, article mix, other models) comes from ``base``. A sequence of
+    draws (of different models' parameters, e.g. one per fit) is applied in turn, the Scenario
+    checked once at the end.
     """
     from ccmodels.simulate.scenario import Scenario
 
     data = base.model_dump()
+    for one in [draw] if isinstance(draw, xr.Dataset) else draw:
+        _apply_draw(data, one, base)
+    return Scenario.from_dict(data, source=f"{base.name} (from a draw)")
+
+
+def _apply_draw(data: dict[str, Any], draw: xr.Dataset, base: Scenario) -> None:
+    """Write one draw's parameters into a scenario dict (see :func:`scenario_from_draw`)."""
     names = {str(v) for v in draw.data_vars}
     for spec in (s for m in MODELS.values() for s in m.linear):
         p = spec.prefix
@@ -104,7 +114,6 @@ def scenario_from_draw(draw: xr.Dataset, base: Scenario) -> Scenario:
                 _set(data, prm.field, FIELD_CODECS[prm.field][1](draw[prm.name]))
             else:
                 _set(data, prm.field, float(draw[prm.name]))
-    return Scenario.from_dict(data, source=f"{base.name} (from a draw)")
 
 
 def scenario_draws(

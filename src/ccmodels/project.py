@@ -123,11 +123,11 @@ def _draw_scenarios(
         rng.choice(st.sizes["sample"], size=n, replace=n > st.sizes["sample"]) for st in stacked
     ]
     for i in range(n):
-        sc = base
-        for st, idx in zip(stacked, picks, strict=True):
-            one = st.isel(sample=int(idx[i])).drop_vars(["sample", "chain", "draw"])
-            sc = params.scenario_from_draw(one, sc)
-        yield sc
+        ones = [
+            st.isel(sample=int(idx[i])).drop_vars(["sample", "chain", "draw"])
+            for st, idx in zip(stacked, picks, strict=True)
+        ]
+        yield params.scenario_from_draw(ones, base)
 
 
 def project_populations(

@@ -198,7 +198,7 @@ class YearlyLatent:
 
     log_rate: np.ndarray
     chain_p: np.ndarray
-    truth: xr.Dataset
+    truth: xr.Dataset | None
     latent: Mapping[str, Any]
 
 
@@ -208,7 +208,8 @@ def yearly_latent(
     """The walks of one population (the volume, chain and predictor walks), drawn from the
     ``volume``, ``chains`` and ``year_walk`` streams before anything else in them: what
     :func:`simulate` and :func:`ccmodels.simulate.yearly.draw_yearly` share. ``models``
-    restricts the truth to those models' parameters (:func:`ccmodels.params.truth`)."""
+    restricts the truth to those models' parameters (:func:`ccmodels.params.truth`; ``()``:
+    no truth)."""
     years = sc.year_values()
     n_years = len(years)
     t = (years - years[0]).astype(float)
@@ -251,7 +252,7 @@ def yearly_latent(
         fld = f"chains.logit.{c}"
         latent_q[f"year_effect/{fld}"] = chain_logit[:, j] - sc.predictor(fld).intercept
     latent_ro = MappingProxyType(latent_q)
-    truth = params.truth(sc, _Latent(latent_ro), models)
+    truth = params.truth(sc, _Latent(latent_ro), models) if models != () else None
     return YearlyLatent(log_rate, chain_p, truth, latent_ro)
 
 
@@ -292,7 +293,9 @@ def simulate(
     t = (years - years[0]).astype(float)
 
     lat = yearly_latent(sc, rng)
-    log_rate, chain_p, truth, latent_ro = lat.log_rate, lat.chain_p, lat.truth, lat.latent
+    log_rate, chain_p, latent_ro = lat.log_rate, lat.chain_p, lat.latent
+    assert lat.truth is not None
+    truth = lat.truth
     v = sc.volume
     n_cases_year = negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
     n_cases = int(n_cases_year.sum())

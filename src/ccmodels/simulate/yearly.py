@@ -35,7 +35,7 @@ import numpy as np
 from scipy.stats import nbinom
 
 from ccmodels import params
-from ccmodels.simulate.population import _predictor, _streams, negbin, yearly_latent, ztnb
+from ccmodels.simulate.population import _streams, negbin, yearly_latent, ztnb
 from ccmodels.simulate.scenario import Scenario
 
 __all__ = ["PATTERNS", "YearlyDraw", "draw_yearly", "largest", "poisson_big"]
@@ -96,7 +96,7 @@ def draw_yearly(sc: Scenario, seed: int) -> YearlyDraw:
     rng = _streams(int(seed))
     years = sc.year_values()
     n_years = len(years)
-    lat = yearly_latent(sc, rng, ("group_size",))
+    lat = yearly_latent(sc, rng, ())
     rate = np.exp(np.minimum(lat.log_rate, 700.0))
     cases = _negbin_big(rng["volume"], rate, np.full(n_years, sc.volume.dispersion))
     p = lat.chain_p  # (year, chain)
@@ -116,8 +116,8 @@ def draw_yearly(sc: Scenario, seed: int) -> YearlyDraw:
     x = params.LinearData(
         n_years * 16, np.repeat(np.arange(n_years), 16), np.tile(PATTERNS, (n_years, 1)), None, None
     )
-    mu = np.exp(_predictor(lat.truth, "size_mu", x)).reshape(n_years, 16)
-    alpha = np.exp(_predictor(lat.truth, "size_alpha", x)).reshape(n_years, 16)
+    mu = np.exp(_size_predictor(sc, lat.latent, "size_mu", x)).reshape(n_years, 16)
+    alpha = np.exp(_size_predictor(sc, lat.latent, "size_alpha", x)).reshape(n_years, 16)
     gs = rng["group_size"]
     family = sc.group_size.family
     exact = cases <= EXACT_CASES
@@ -153,6 +153,15 @@ def draw_yearly(sc: Scenario, seed: int) -> YearlyDraw:
     share = np.divide(n_big, cases, out=np.full(n_years, np.nan), where=cases > 0)
     u = gs.random(n_years)
     return YearlyDraw(cases, offenders, share, chain_share, counts, mu, alpha, u, family, top)
+
+
+def _size_predictor(sc: Scenario, latent: Any, prefix: str, rows: params.LinearData) -> np.ndarray:
+    """A group-size predictor of the scenario's truth (as :func:`.population._predictor` on
+    :func:`ccmodels.params.truth`, without building the truth Dataset)."""
+    spec = params.linear_spec(prefix)
+    got = params.predictor_truth(sc, spec, latent.get(f"year_effect/{spec.field}"))
+    values = {k: np.asarray(v.values) for k, v in got.items()}
+    return np.asarray(params.linear(values, prefix, rows.only(spec.dims)), dtype=float)
 
 
 def _sizes(g: np.random.Generator, mu: np.ndarray, alpha: np.ndarray, family: str) -> np.ndarray:
