@@ -42,7 +42,7 @@ def test_lfo_refuses_bad_input():
         lfo(CaseVolumeModel, rows.rename(columns={"cases": "n"}))
 
 
-def _damped_series(seed: int, n: int = 11) -> pd.DataFrame:
+def _damped_series(seed: int, n: int = 9) -> pd.DataFrame:
     """Counts whose growth fades fast: drift 0.6, halving about every year and a half."""
     rng = np.random.default_rng(seed)
     steps = 0.6 * 0.6 ** np.arange(n - 1) + 0.05 * rng.normal(size=n - 1)
@@ -61,7 +61,7 @@ def test_lfo_prefers_the_damped_trend_on_series_whose_growth_fades():
     }
     diffs, weights = [], []
     for seed in range(4):
-        c = compare_lfo(models, _damped_series(seed), min_train=5, seed=seed, progress=False)
+        c = compare_lfo(models, _damped_series(seed), min_train=6, seed=seed, progress=False)
         diffs.append(c.loc["damped", "elpd_lfo"] - c.loc["drift", "elpd_lfo"])
         weights.append(c.loc["damped", "weight"])
     assert np.mean(diffs) > 0, diffs
