@@ -209,14 +209,41 @@ def report(
     fits: Annotated[list[Path], typer.Argument(help="Saved fits (.nc) written by `ccmodels fit`.")],
     out: Annotated[Path, typer.Option("--out", help="Report directory to create.")],
     title: Annotated[str | None, typer.Option("--title")] = None,
+    projection: Annotated[
+        Path | None,
+        typer.Option("--projection", help="A projection (.nc) from `ccmodels project`."),
+    ] = None,
+    comparison: Annotated[
+        Path | None,
+        typer.Option(
+            "--comparison", help="A leave-future-out comparison (.csv) from `ccmodels lfo`."
+        ),
+    ] = None,
+    published: Annotated[
+        Path | None,
+        typer.Option(
+            "--published",
+            help="Published figures (TOML: [[figure]] quantity, year or years, value, "
+            "source) drawn beside the projection.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
 ) -> None:
-    """Build the posterior report (index.html, summary.json, figures/) from saved fits."""
+    """Build the posterior report (index.html, summary.json, figures/) from saved fits, with
+    a projection, the comparison of its trend families and published figures if given."""
     from ccmodels.models import FitFileError
     from ccmodels.report import build
 
     try:
-        res = build(fits, out, overwrite=force, title=title)
+        res = build(
+            fits,
+            out,
+            overwrite=force,
+            title=title,
+            projection=projection,
+            comparison=comparison,
+            published=published,
+        )
     except (FileExistsError, FileNotFoundError, FitFileError, ValueError) as exc:
         _fail(str(exc))
     verdicts = ", ".join(f"{k}: {v}" for k, v in res.verdicts.items())
@@ -257,6 +284,65 @@ def extract(
     )
 
 
+@app.command()
+def lfo(
+    specs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Case-volume model specs (TOML) to compare, e.g. the constant and "
+            "the damped trend."
+        ),
+    ],
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="Yearly table (year, cases) or offender table."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Comparison table to write (.csv).")],
+    min_train: Annotated[
+        int, typer.Option("--min-train", help="Years in the first training window.")
+    ] = 3,
+    draws: Annotated[int | None, typer.Option("--draws")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    encoding: Encoding = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    progress: Progress = True,
+) -> None:
+    """Compare case-volume models by exact leave-future-out cross-validation: fit on the first
+    L years, score year L + 1, for every L from --min-train; print and write elpd_lfo, its
+    standard error, the difference to the best and the stacking weights (give those to
+    `ccmodels project --weights`)."""
+    from ccmodels.data import read_table, yearly_counts
+    from ccmodels.models import ModelConfigError, from_spec
+    from ccmodels.validate import compare_lfo
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it")
+    names = [s.stem for s in specs]
+    if len(set(names)) != len(names):
+        _fail(f"two specs share a name ({', '.join(names)}); give files with distinct names")
+    try:
+        models = {}
+        for spec in specs:
+            m = from_spec(spec)
+            if m.model_type != "case_volume":
+                raise ModelConfigError(
+                    f"{spec}: model {m.model_type!r}; lfo compares case_volume models"
+                )
+            models[spec.stem] = lambda spec=spec: from_spec(spec)
+        raw = read_table(data, encoding=encoding)
+        rows = raw if "case_id" not in raw.columns else yearly_counts(raw)
+        fit_kw = {} if draws is None else {"draws": draws}
+        cmp = compare_lfo(models, rows, min_train, seed, progress, **fit_kw)
+    except (ModelConfigError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc), code=1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    cmp.to_csv(tmp)
+    tmp.replace(out)
+    typer.echo(cmp.round(3).to_string())
+    typer.echo(f"leave-future-out comparison -> {out}")
+
+
 @app.command("project")
 def project_cmd(
     fits: Annotated[list[Path], typer.Argument(help="Saved fits (.nc) written by `ccmodels fit`.")],
@@ -284,6 +370,16 @@ def project_cmd(
             "fits alone are projected as yearly numbers, whatever a world's size.",
         ),
     ] = 3_000_000,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            help="One weight per fit, comma-separated (e.g. '0.3,0.7,1,1'): a growth model "
+            "given as several fits (e.g. the constant and the damped trend) is projected as "
+            "their mixture in these proportions, such as the stacking weights of "
+            "`ccmodels lfo`.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
     progress: Progress = True,
 ) -> None:
@@ -304,9 +400,16 @@ def project_cmd(
         sc = Scenario.from_toml(base) if base is not None else None
     except ScenarioError as exc:
         _fail(str(exc))
+    w = None
+    if weights is not None:
+        try:
+            w = [float(x) for x in weights.split(",")]
+        except ValueError:
+            _fail(f"--weights: {weights!r} is not a comma-separated list of numbers")
     try:
         ds = project(
             [str(f) for f in fits],
+            weights=w,
             to=to,
             draws=draws,
             seed=seed,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,10 @@ __all__ = ["run_demo"]
 #: the demo's projection horizon
 HORIZON = 2030
 PROJECT_DRAWS = 1000
+#: the first leave-future-out training window (years)
+LFO_MIN_TRAIN = 3
+#: published figures drawn beside the projection in the report
+PUBLISHED = Path(str(files("ccmodels.resources").joinpath("published_cai2017.toml")))
 
 
 def _growth_checks(
@@ -60,6 +65,48 @@ def _growth_checks(
         print(cmp.round(2).to_string())
 
 
+def _trend_families(
+    offenders: pd.DataFrame,
+    fits: list[Path],
+    out: Path,
+    draws: int,
+    seed: int,
+    progress: bool | None,
+) -> tuple[list[Path], list[float], pd.DataFrame]:
+    """Fit the damped trend of case volume beside the constant drift, compare the two by
+    leave-future-out cross-validation and return the growth fits to project with their
+    stacking weights (constant, damped, group size, value chains) and the comparison."""
+    from ccmodels.validate import compare_lfo
+
+    damped = CaseVolumeModel(effects={"year_damping": True})
+    with expected_warnings():
+        damped.fit(offenders, draws=draws, seed=seed, progress=progress, loo=True)
+    path = damped.save(out / "fits" / "case_volume_damped.nc")
+    print(fit_text(damped), flush=True)
+    rows = yearly_counts(offenders)[["year", "cases"]]
+    cmp = compare_lfo(
+        {
+            "constant drift": CaseVolumeModel,
+            "damped trend": lambda: CaseVolumeModel(effects={"year_damping": True}),
+        },
+        rows,
+        min_train=LFO_MIN_TRAIN,
+        seed=seed,
+        progress=progress,
+        draws=draws,
+    )
+    cmp.to_csv(out / "lfo.csv")
+    print(
+        "\nLeave-future-out comparison of the case-volume trends (1 year ahead, from "
+        f"{LFO_MIN_TRAIN} training years; -> {out / 'lfo.csv'}):"
+    )
+    print(cmp.round(3).to_string(), flush=True)
+    w = cmp["weight"]
+    by_stem = {p.stem: p for p in fits}
+    growth = [by_stem["case_volume"], path, by_stem["group_size"], by_stem["value_chain"]]
+    return growth, [float(w["constant drift"]), float(w["damped trend"]), 1.0, 1.0], cmp
+
+
 def run_demo(
     out: Path = Path("demo-out"),
     seed: int = 2017,
@@ -75,9 +122,12 @@ def run_demo(
     3. fit the sentence, probation and fine models and the growth models (case volume, group
        size, value chains; nutpie, 4 chains x ``draws``) and save them to ``out/fits/*.nc``;
        fit the zero-truncated group-size family too and print the LOO comparison;
-    4. print the trend tables, project the growth fits to :data:`HORIZON`
-       (``out/projection.nc``, the table printed) and write the report to
-       ``out/report/index.html``.
+    4. fit the damped trend of case volume too, compare it with the constant drift by
+       leave-future-out cross-validation (``out/lfo.csv``) and project the growth fits to
+       :data:`HORIZON`, case volume as the stacked combination of the two trends
+       (``out/projection.nc``, the table printed);
+    5. write the report to ``out/report/index.html``: the fits, the projection with the
+       comparison, and the study's published figures beside it (:data:`PUBLISHED`).
 
     Returns True when every calibration target passes and every fit converged ("ok").
 
@@ -122,10 +172,12 @@ def run_demo(
         models[cls.model_type] = m
         print(fit_text(m), flush=True)
     _growth_checks(models["group_size"], pop.offenders, out, draws, seed, progress)
+    growth, weights, cmp = _trend_families(pop.offenders, fits, out, draws, seed, progress)
+    fits.append(growth[1])
     print(
         f"\n== Projection to {HORIZON} ({time.perf_counter() - t0:.0f} s elapsed) ...", flush=True
     )
-    growth = [p for p in fits if p.stem in ("case_volume", "group_size", "value_chain")]
+    proj_path: Path | None = None
     try:
         proj = project(
             growth,
@@ -133,15 +185,24 @@ def run_demo(
             draws=PROJECT_DRAWS,
             seed=seed,
             progress=progress,
+            weights=weights,
         )
     except ProjectionError as exc:
         print(f"projection refused: {exc}")
     else:
-        proj.to_netcdf(out / "projection.nc", engine="h5netcdf")
+        proj_path = out / "projection.nc"
+        proj.to_netcdf(proj_path, engine="h5netcdf")
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(table(proj).to_string())
     print(f"\n== Report ({time.perf_counter() - t0:.0f} s elapsed) ...", flush=True)
-    rep = build(fits, out / "report", title="ccmodels demo: cai2017 synthetic population")
+    rep = build(
+        fits,
+        out / "report",
+        title="ccmodels demo: cai2017 synthetic population",
+        projection=proj_path,
+        comparison=cmp if proj_path is not None else None,
+        published=PUBLISHED if proj_path is not None else None,
+    )
     verdicts = ", ".join(f"{k}: {v}" for k, v in rep.verdicts.items())
     print(f"report: {rep.index_html} (verdicts {verdicts})")
     return res.passed and rep.ok

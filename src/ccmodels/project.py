@@ -47,6 +47,8 @@ __all__ = ["ProjectionError", "project", "project_populations", "summarise", "ta
 MAX_OFFENDERS = 3_000_000
 
 FitLike = xr.DataTree | str | os.PathLike[str] | Any
+#: (tree, source, weight) of one fit given to a projection
+Fit = tuple[xr.DataTree, str, float]
 
 
 class ProjectionError(ValueError):
@@ -66,27 +68,61 @@ def _tree(fit: FitLike) -> tuple[xr.DataTree, str]:
     raise ProjectionError(f"not a fit: {fit!r} (give fit files, DataTrees or fitted models)")
 
 
-def _fits(fits: FitLike | Sequence[FitLike]) -> list[tuple[xr.DataTree, str]]:
+def _fits(fits: FitLike | Sequence[FitLike], weights: Sequence[float] | None = None) -> list[Fit]:
+    """(tree, source, weight) of every fit. Several fits of one model type are allowed with
+    ``weights`` (one per fit): a projected world takes its draw of that model from one of them,
+    chosen in proportion to the weights (a stacked combination)."""
     items = [fits] if isinstance(fits, xr.DataTree | str | os.PathLike) else list(fits)
     if not items:
         raise ProjectionError("no fits given")
-    out = [_tree(f) for f in items]
-    seen: dict[str, str] = {}
-    for tree, src in out:
+    if weights is None:
+        w = [1.0] * len(items)
+    else:
+        w = list(weights)
+        if len(w) != len(items):
+            raise ProjectionError(
+                f"weights: {len(w)} given for {len(items)} fits; give one weight per fit"
+            )
+        for i, x in enumerate(w):
+            if (
+                isinstance(x, bool)
+                or not isinstance(x, int | float | np.number)
+                or not np.isfinite(x)
+                or x < 0
+            ):
+                raise ProjectionError(
+                    f"weights: entry {i} is {x!r}; weights are finite numbers >= 0"
+                )
+    out = [(*_tree(f), float(x)) for f, x in zip(items, w, strict=True)]
+    seen: dict[str, list[str]] = {}
+    for tree, src, _ in out:
         kind = str(tree.attrs.get("model_type"))
         if kind not in params.MODELS:
             raise ProjectionError(f"{src}: not a ccmodels fit (model_type {kind!r})")
         if "posterior" not in tree.children:
             raise ProjectionError(f"{src}: the fit has no posterior group")
-        if kind in seen:
-            raise ProjectionError(f"two {kind} fits given ({seen[kind]} and {src}); give one")
-        seen[kind] = src
+        seen.setdefault(kind, []).append(src)
+    for kind, srcs in seen.items():
+        if len(srcs) > 1 and weights is None:
+            raise ProjectionError(
+                f"{len(srcs)} {kind} fits given ({', '.join(srcs)}): give one, or weights "
+                "(one per fit, e.g. the stacking weights of ccmodels.validate.compare_lfo) "
+                "to project their combination"
+            )
+        if kind in params.OUTCOME_MODELS and len(srcs) > 1:
+            raise ProjectionError(
+                f"{len(srcs)} {kind} fits given ({', '.join(srcs)}): combinations are for the "
+                "growth models; give one"
+            )
+        total = sum(x for t, _, x in out if str(t.attrs.get("model_type")) == kind)
+        if not total > 0:
+            raise ProjectionError(f"weights: the {kind} fits' weights sum to 0")
     return out
 
 
-def _years(trees: list[tuple[xr.DataTree, str]], to: int) -> tuple[int, int]:
+def _years(trees: list[Fit], to: int) -> tuple[int, int]:
     firsts, lasts = [], []
-    for tree, _ in trees:
+    for tree, _, _ in trees:
         yrs = params.coords_of(tree).get("year")
         if yrs:
             firsts.append(int(min(yrs)))
@@ -112,22 +148,40 @@ def _base(base: Scenario | None, first: int, to: int) -> Scenario:
 
 
 def _draw_scenarios(
-    trees: list[tuple[xr.DataTree, str]], n: int, rng: np.random.Generator, base: Scenario
-) -> Iterator[Scenario]:
-    stacked = []
-    for tree, _ in trees:
+    trees: list[Fit], n: int, rng: np.random.Generator, base: Scenario
+) -> tuple[Iterator[Scenario], dict[str, np.ndarray]]:
+    """The scenarios of ``n`` worlds, each from one posterior draw of every model; where a
+    model has several fits, the fit of each world drawn by weight (the returned components)."""
+    groups: dict[str, list[tuple[xr.Dataset, float]]] = {}
+    for tree, _, w in trees:
         post = tree["posterior"].to_dataset()
         keep = [v for v in post.data_vars if not str(v).endswith(params.AUXILIARY)]
-        stacked.append(post[keep].stack(sample=("chain", "draw")))
-    picks = [
-        rng.choice(st.sizes["sample"], size=n, replace=n > st.sizes["sample"]) for st in stacked
-    ]
-    for i in range(n):
-        ones = [
-            st.isel(sample=int(idx[i])).drop_vars(["sample", "chain", "draw"])
-            for st, idx in zip(stacked, picks, strict=True)
+        groups.setdefault(str(tree.attrs["model_type"]), []).append(
+            (post[keep].stack(sample=("chain", "draw")), w)
+        )
+    comps: dict[str, np.ndarray] = {}
+    chosen: list[list[tuple[xr.Dataset, np.ndarray]]] = []
+    for kind, members in groups.items():
+        comp = np.zeros(n, dtype=int)
+        if len(members) > 1:
+            share = np.array([x for _, x in members])
+            comp = rng.choice(len(members), size=n, p=share / share.sum())
+            comps[kind] = comp
+        picks = [
+            rng.choice(st.sizes["sample"], size=n, replace=n > st.sizes["sample"])
+            for st, _ in members
         ]
-        yield params.scenario_from_draw(ones, base)
+        chosen.append([(members[int(comp[i])][0], picks[int(comp[i])]) for i in range(n)])
+
+    def gen() -> Iterator[Scenario]:
+        for i in range(n):
+            ones = [
+                st.isel(sample=int(idx[i])).drop_vars(["sample", "chain", "draw"])
+                for st, idx in (g[i] for g in chosen)
+            ]
+            yield params.scenario_from_draw(ones, base)
+
+    return gen(), comps
 
 
 def project_populations(
@@ -138,36 +192,58 @@ def project_populations(
     base: Scenario | None = None,
     progress: bool | None = None,
     max_offenders: int = MAX_OFFENDERS,
+    weights: Sequence[float] | None = None,
 ) -> Iterator[Population]:
     """The projected case populations themselves, one per draw (see the module docstring).
     Without outcome fits the populations hold the case table only (``offenders`` empty: see
-    ``simulate(cases_only=True)``); ``max_offenders`` bounds the rows of each world."""
-    trees = _fits(fits)
+    ``simulate(cases_only=True)``); ``max_offenders`` bounds the rows of each world;
+    ``weights`` as in :func:`project`."""
+    trees = _fits(fits, weights)
     first, last = _years(trees, to)
-    pairs = _worlds(trees, first, last, draws, seed, base)
-    # offender tables only when an outcome fit asks for them
-    kinds = {str(t.attrs["model_type"]) for t, _ in trees}
-    cases_only = not kinds & set(params.OUTCOME_MODELS)
-    for i, (sc, s) in enumerate(progress_bar(pairs, "projecting", progress, total=int(draws))):
-        try:
-            yield simulate(sc, s, max_rows=max_offenders, cases_only=cases_only)
-        except PopulationTooLarge as exc:
-            raise ProjectionError(
-                f"projected world {i} (of {draws}): {exc}. The walks of {last - first + 1} "
-                "years take some draws this far; project to a nearer year, or raise "
-                "max_offenders (memory: about 1 GB per 3 million offenders)"
-            ) from None
+    pops, _ = _populations(trees, first, last, draws, seed, base, progress, max_offenders)
+    yield from pops
 
 
-def _worlds(
-    trees: list[tuple[xr.DataTree, str]],
+def _populations(
+    trees: list[Fit],
     first: int,
     last: int,
     draws: int,
     seed: int,
     base: Scenario | None,
-) -> Iterator[tuple[Scenario, int]]:
-    """(scenario, simulation seed) of every projected world: one posterior draw of every fit."""
+    progress: bool | None,
+    max_offenders: int,
+) -> tuple[Iterator[Population], dict[str, np.ndarray]]:
+    pairs, comps = _worlds(trees, first, last, draws, seed, base)
+    # offender tables only when an outcome fit asks for them
+    kinds = {str(t.attrs["model_type"]) for t, _, _ in trees}
+    cases_only = not kinds & set(params.OUTCOME_MODELS)
+
+    def gen() -> Iterator[Population]:
+        bar = progress_bar(pairs, "projecting", progress, total=int(draws))
+        for i, (sc, s) in enumerate(bar):
+            try:
+                yield simulate(sc, s, max_rows=max_offenders, cases_only=cases_only)
+            except PopulationTooLarge as exc:
+                raise ProjectionError(
+                    f"projected world {i} (of {draws}): {exc}. The walks of "
+                    f"{last - first + 1} years take some draws this far; project to a nearer "
+                    "year, or raise max_offenders (memory: about 1 GB per 3 million offenders)"
+                ) from None
+
+    return gen(), comps
+
+
+def _worlds(
+    trees: list[Fit],
+    first: int,
+    last: int,
+    draws: int,
+    seed: int,
+    base: Scenario | None,
+) -> tuple[Iterator[tuple[Scenario, int]], dict[str, np.ndarray]]:
+    """(scenario, simulation seed) of every projected world, one posterior draw of every
+    model; and, for a model given as several weighted fits, the fit each world took."""
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise ProjectionError(f"draws must be a positive integer, got {draws!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -175,23 +251,23 @@ def _worlds(
     sc0 = _base(base, first, last)
     pick_seq, sim_seq = np.random.SeedSequence(int(seed)).spawn(2)
     sim_seeds = sim_seq.generate_state(int(draws), dtype=np.uint32)
-    scenarios = _draw_scenarios(trees, int(draws), np.random.default_rng(pick_seq), sc0)
-    for sc, s in zip(scenarios, sim_seeds, strict=True):
-        yield sc, int(s)
+    scenarios, comps = _draw_scenarios(trees, int(draws), np.random.default_rng(pick_seq), sc0)
+    pairs = ((sc, int(s)) for sc, s in zip(scenarios, sim_seeds, strict=True))
+    return pairs, comps
 
 
 def _yearly_rows(
-    trees: list[tuple[xr.DataTree, str]],
+    trees: list[Fit],
     first: int,
     last: int,
     draws: int,
     seed: int,
     base: Scenario | None,
     progress: bool | None,
-) -> list[dict[str, np.ndarray]]:
+) -> tuple[list[dict[str, np.ndarray]], dict[str, np.ndarray]]:
     """The growth summaries of every world from :func:`ccmodels.simulate.yearly.draw_yearly`:
     no case table, whatever a world's size."""
-    worlds = _worlds(trees, first, last, draws, seed, base)
+    worlds, comps = _worlds(trees, first, last, draws, seed, base)
     got = [
         draw_yearly(sc, s)
         for sc, s in progress_bar(worlds, "projecting", progress, total=int(draws))
@@ -213,7 +289,7 @@ def _yearly_rows(
                 "chain_share": d.chain_share,
             }
         )
-    return rows
+    return rows, comps
 
 
 def summarise(pop: Population, years: np.ndarray) -> dict[str, np.ndarray]:
@@ -267,25 +343,29 @@ def project(
     base: Scenario | None = None,
     progress: bool | None = None,
     max_offenders: int = MAX_OFFENDERS,
+    weights: Sequence[float] | None = None,
 ) -> xr.Dataset:
     """Project case volume, group size and value-chain composition (and, with outcome fits,
     mean prison term and probation share) to the year ``to``: an ``xarray.Dataset`` over
     (draw, year), the fitted years beside the projected ones (see the module docstring).
-    The same fits, horizon, draws and seed give the same numbers."""
-    trees = _fits(fits)
+    The same fits, horizon, draws and seed give the same numbers.
+
+    ``weights`` (one per fit) lets a growth model be given as several fits, e.g. the constant
+    and the damped trend of case volume with their stacking weights from
+    :func:`ccmodels.validate.compare_lfo`: each world takes its draw of that model from one of
+    the fits, chosen in proportion to the weights, so the projection is the weighted mixture
+    of their predictive distributions. The variable ``<model>_fit`` (draw) records which fit
+    each world took (its ``sources`` attribute names them, ``weights`` gives the weights)."""
+    trees = _fits(fits, weights)
     first, last = _years(trees, to)
     years = np.arange(first, last + 1)
-    kinds = {str(t.attrs["model_type"]) for t, _ in trees}
+    kinds = {str(t.attrs["model_type"]) for t, _, _ in trees}
     if kinds & set(params.OUTCOME_MODELS):
-        rows = [
-            summarise(p, years)
-            for p in project_populations(
-                [t for t, _ in trees], to, draws, seed, base, progress, max_offenders
-            )
-        ]
+        pops, comps = _populations(trees, first, last, draws, seed, base, progress, max_offenders)
+        rows = [summarise(p, years) for p in pops]
     else:
-        rows = _yearly_rows(trees, first, last, draws, seed, base, progress)
-    fitted = sorted({int(y) for t, _ in trees for y in params.coords_of(t).get("year", [])})
+        rows, comps = _yearly_rows(trees, first, last, draws, seed, base, progress)
+    fitted = sorted({int(y) for t, _, _ in trees for y in params.coords_of(t).get("year", [])})
     coords = {
         "draw": np.arange(len(rows)),
         "year": years,
@@ -304,18 +384,29 @@ def project(
     ds = xr.Dataset(data, coords=coords)
     for name, values in _observed(trees, years).items():
         ds[name] = ("year", values) if values.ndim == 1 else (("year", "value_chain"), values)
+    for kind, comp in comps.items():
+        members = [(src, w) for t, src, w in trees if t.attrs["model_type"] == kind]
+        total = sum(w for _, w in members)
+        ds[f"{kind}_fit"] = xr.DataArray(
+            comp,
+            dims="draw",
+            attrs={
+                "sources": ", ".join(src for src, _ in members),
+                "weights": ", ".join(f"{w / total:.3g}" for _, w in members),
+            },
+        )
     ds.attrs.update(
         horizon=int(last), draws=len(rows), seed=int(seed), fits=",".join(sorted(kinds))
     )
     return ds
 
 
-def _observed(trees: list[tuple[xr.DataTree, str]], years: np.ndarray) -> dict[str, np.ndarray]:
+def _observed(trees: list[Fit], years: np.ndarray) -> dict[str, np.ndarray]:
     """The data's own yearly values, from the fits' rows (NaN outside the fitted years)."""
     from ccmodels.models.persistence import fitted_rows
 
     out: dict[str, np.ndarray] = {}
-    for tree, _ in trees:
+    for tree, _, _ in trees:
         kind = tree.attrs["model_type"]
         rows: pd.DataFrame = fitted_rows(tree)
         if kind == "case_volume":

@@ -194,8 +194,14 @@ def test_projection_bad_input(growth_fits):
         project(files, to=2015, draws=2)
     with pytest.raises(ProjectionError, match="draws must be a positive integer"):
         project(files, to=2018, draws=0)
-    with pytest.raises(ProjectionError, match="two case_volume fits"):
+    with pytest.raises(ProjectionError, match="2 case_volume fits given.*weights"):
         project([files[0], files[0]], to=2018, draws=2)
+    with pytest.raises(ProjectionError, match="weights: 2 given for 3 fits"):
+        project(files, to=2018, draws=2, weights=[1, 1])
+    with pytest.raises(ProjectionError, match="weights: entry 1 is -1"):
+        project(files, to=2018, draws=2, weights=[1, -1, 1])
+    with pytest.raises(ProjectionError, match="case_volume fits' weights sum to 0"):
+        project([files[0], files[0]], to=2018, draws=2, weights=[0, 0])
     # growth fits alone: yearly numbers, no rows, so no world is refused for its size
     ds = project(files, to=2018, draws=2, max_offenders=10, progress=False)
     assert (ds["cases"].sel(year=2018) > 10).all()
@@ -260,3 +266,91 @@ def test_report_of_growth_fits_has_checks_and_fan_charts(growth_fits, tmp_path):
     summary = json.loads((tmp_path / "report" / "summary.json").read_text(encoding="utf-8"))
     gs = next(m for m in summary["models"] if m["model"] == "group_size")
     assert set(gs["estimates"]["max_by_year"]) == {str(y) for y in range(2012, 2017)}
+
+
+@pytest.fixture(scope="module")
+def damped_fit(population, tmp_path_factory):
+    m = CaseVolumeModel(effects={"year_damping": True})
+    m.fit(population.offenders, seed=6, **FAST)
+    return m.save(tmp_path_factory.mktemp("damped") / "case_volume_damped.nc")
+
+
+def test_projection_of_a_stacked_combination(growth_fits, damped_fit):
+    """Two case-volume fits with weights: each world takes one of them in proportion to the
+    weights (binomial tolerance), recorded in case_volume_fit; a weight of 0 is never taken;
+    the same seed gives the same numbers."""
+    _, files = growth_fits
+    fits = [files[0], damped_fit, *files[1:]]
+    ds = project(fits, to=2020, draws=400, seed=3, progress=False, weights=[1, 3, 1, 1])
+    comp = ds["case_volume_fit"].values
+    assert set(np.unique(comp)) <= {0, 1}
+    share = comp.mean()
+    assert abs(share - 0.75) < 4 * np.sqrt(0.75 * 0.25 / 400), share
+    assert ds["case_volume_fit"].attrs["weights"] == "0.25, 0.75"
+    assert "case_volume_damped.nc" in ds["case_volume_fit"].attrs["sources"]
+    again = project(fits, to=2020, draws=400, seed=3, progress=False, weights=[1, 3, 1, 1])
+    xr.testing.assert_identical(ds, again)
+    only = project(fits, to=2020, draws=50, seed=3, progress=False, weights=[0, 2, 1, 1])
+    assert (only["case_volume_fit"].values == 1).all()
+    # the damped worlds grow more slowly at the horizon than the constant-drift ones
+    # (medians; the damped posterior's drift decays by phi a year)
+    late = ds["cases"].sel(year=2020).values
+    assert np.median(late[comp == 1]) < np.median(late[comp == 0])
+    # a model given once ignores its weight; no combination for an outcome model
+    single = project(files, to=2018, draws=5, seed=1, progress=False, weights=[2, 1, 1])
+    xr.testing.assert_identical(single, project(files, to=2018, draws=5, seed=1, progress=False))
+
+
+def test_report_with_a_projection_comparison_and_published_figures(
+    growth_fits, damped_fit, tmp_path
+):
+    from ccmodels.report import build
+    from ccmodels.report.published import PublishedFigureError
+
+    _, files = growth_fits
+    fits = [files[0], damped_fit, *files[1:]]
+    ds = project(fits, to=2020, draws=60, seed=3, progress=False, weights=[1, 1, 1, 1])
+    cmp = pd.DataFrame(
+        {
+            "elpd_lfo": [-10.0, -11.0],
+            "se": [1.0, 1.2],
+            "elpd_diff": [0.0, -1.0],
+            "se_diff": [0.0, 0.8],
+            "weight": [0.6, 0.4],
+        },
+        index=pd.Index(["damped", "drift"], name="model"),
+    )
+    pub = tmp_path / "published.toml"
+    pub.write_text(
+        '[[figure]]\nquantity = "max_group_size"\nyear = 2016\nvalue = 78\nsource = "S1"\n'
+        '[[figure]]\nquantity = "mean_group_size"\nyears = [2017, 2019]\nvalue = 2.3\n'
+        'source = "S2"\n',
+        encoding="utf-8",
+    )
+    res = build(files[:1], tmp_path / "r", projection=ds, comparison=cmp, published=pub)
+    assert {"projection-trajectories", "projection-comparison"} <= set(res.sections)
+    assert res.verdicts == {"case_volume": res.verdicts["case_volume"]}  # not a fit: no verdict
+    names = {f.name for f in res.figures}
+    assert {"projection_cases.png", "projection_max_group_size.png"} <= names
+    html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "S1" in html and "2017-2019" in html and "stacking weight" in html
+    assert "case_volume_damped.nc (weight 0.5" in html
+    summ = res.summary["projection"]
+    assert summ["horizon"] == 2020 and len(summ["published"]) == 2
+    assert summ["comparison"]["damped"]["weight"] == 0.6
+    med = np.median(ds["cases"].sel(year=2020).values)
+    assert summ["cases"]["2020"]["median"] == pytest.approx(med, rel=1e-5)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[figure]]\nquantity = "judges"\nyear = 2016\nvalue = 1\nsource = ""\n')
+    with pytest.raises(
+        PublishedFigureError,
+        match=r"(?s)bad.toml: 2 problem.*figure 1: quantity.*"
+        r"'judges' is not one of cases.*figure 1: source: empty",
+    ):
+        build(files[:1], tmp_path / "r2", projection=ds, published=bad)
+    assert not (tmp_path / "r2").exists()
+    with pytest.raises(ValueError, match="shown with a projection"):
+        build(files[:1], tmp_path / "r3", comparison=cmp)
+    with pytest.raises(ValueError, match="missing column"):
+        cmp.drop(columns="weight").to_csv(tmp_path / "c.csv")
+        build(files[:1], tmp_path / "r4", projection=ds, comparison=tmp_path / "c.csv")

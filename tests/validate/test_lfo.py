@@ -66,3 +66,36 @@ def test_lfo_prefers_the_damped_trend_on_series_whose_growth_fades():
         weights.append(c.loc["damped", "weight"])
     assert np.mean(diffs) > 0, diffs
     assert np.mean(weights) > 0.5, weights
+
+
+def test_cli_lfo_writes_the_comparison_and_refuses_bad_input(tmp_path):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from ccmodels.cli import app
+
+    runner = CliRunner()
+    specs = Path(__file__).resolve().parents[2] / "models"
+    rows = tmp_path / "yearly.csv"
+    pd.DataFrame({"year": [2012, 2013, 2014, 2015], "cases": [20, 31, 45, 60]}).to_csv(
+        rows, index=False
+    )
+    out = tmp_path / "lfo.csv"
+    base = ["lfo", str(specs / "case_volume.toml"), "--data", str(rows), "--out", str(out)]
+    r = runner.invoke(app, [*base, "--min-train", "3", "--draws", "200", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(out, index_col=0)
+    assert list(got.index) == ["case_volume"]
+    assert got.loc["case_volume", "weight"] == 1.0 and np.isfinite(got["elpd_lfo"]).all()
+    r = runner.invoke(app, [*base, "--min-train", "3"])
+    assert r.exit_code == 2 and "--force" in r.output
+    bad = ["lfo", str(specs / "sentence.toml"), "--data", str(rows), "--force", "--out"]
+    r = runner.invoke(app, [*bad, str(tmp_path / "x.csv")])
+    assert r.exit_code == 1 and "lfo compares case_volume models" in r.output
+    r = runner.invoke(app, [*base, "--force", "--min-train", "4"])
+    assert r.exit_code == 1 and "min_train must be an integer from 2 to 3" in r.output
+    same = [*base[:2], str(specs / "case_volume.toml"), *base[2:], "--force"]
+    r = runner.invoke(app, same)
+    assert r.exit_code == 2 and "distinct names" in r.output
+    assert not (tmp_path / "x.csv").exists()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from ccmodels import __version__
@@ -75,6 +76,9 @@ def build(
     *,
     overwrite: bool = False,
     title: str | None = None,
+    projection: str | os.PathLike[str] | xr.Dataset | None = None,
+    comparison: str | os.PathLike[str] | pd.DataFrame | None = None,
+    published: str | os.PathLike[str] | None = None,
 ) -> ReportResult:
     """Write the posterior report of one or more fits.
 
@@ -90,6 +94,15 @@ def build(
         Replace ``out_dir`` if it exists. Otherwise an existing ``out_dir`` is an error.
     title : str, optional
         Page title; default names the model types.
+    projection : path or xarray.Dataset, optional
+        A projection (``ccmodels project``'s file or :func:`ccmodels.project.project`'s
+        Dataset): a section of fan charts by year, after the fits' sections.
+    comparison : path or DataFrame, optional
+        A leave-future-out comparison of trend families (``ccmodels lfo``'s CSV or
+        :func:`ccmodels.validate.compare_lfo`'s table), shown with the projection.
+    published : path, optional
+        Published figures (TOML, see :mod:`ccmodels.report.published`) drawn beside the
+        projection as context.
 
     Returns
     -------
@@ -125,6 +138,9 @@ def build(
     items = _as_list(fits)
     if not items:
         raise ValueError("no fits given: pass fitted models or paths to saved fits (.nc)")
+    if projection is None and (comparison is not None or published is not None):
+        raise ValueError("comparison and published figures are shown with a projection: give one")
+    extras = _projection_part(projection, comparison, published)
     contexts = _contexts(items)
     reports: list[ModelReport] = [BUILDERS[c.model_type](c) for c in contexts]
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -136,10 +152,17 @@ def build(
         "thresholds": dict(THRESHOLDS),
         "models": [jsonable(r.summary) for r in reports],
     }
+    if extras:
+        summary["projection"] = jsonable(extras[0].summary)
     html = render(
-        reports, title=page_title, created=created, version=__version__, env=_environment()
+        reports,
+        title=page_title,
+        created=created,
+        version=__version__,
+        env=_environment(),
+        extras=extras,
     )
-    figures = [f for r in reports for f in r.figures]
+    figures = [f for r in [*reports, *extras] for f in r.figures]
     names = [f.filename for f in figures]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -151,13 +174,37 @@ def build(
         summary_json=out / "summary.json",
         figures=tuple(out / "figures" / n for n in names),
         summary=summary,
-        sections=tuple(s.id for r in reports for s in r.sections),
+        sections=tuple(s.id for r in [*reports, *extras] for s in r.sections),
         verdicts={r.label: str(r.summary.get("verdict")) for r in reports},
         seconds=time.perf_counter() - t0,
     )
 
 
 # ---------------------------------------------------------------------- inputs
+def _projection_part(
+    projection: str | os.PathLike[str] | xr.Dataset | None,
+    comparison: str | os.PathLike[str] | pd.DataFrame | None,
+    published: str | os.PathLike[str] | None,
+) -> list[ModelReport]:
+    """The projection's report part (read and checked before anything is built)."""
+    if projection is None:
+        return []
+    from ccmodels.report.projection import (
+        projection_report,
+        read_comparison,
+        read_projection,
+    )
+    from ccmodels.report.published import read_published
+
+    if isinstance(projection, xr.Dataset):
+        ds, src = projection, "projection given"
+    else:
+        ds, src = read_projection(projection), str(projection)
+    cmp = comparison if isinstance(comparison, pd.DataFrame | None) else read_comparison(comparison)
+    pub = read_published(published) if published is not None else ()
+    return [projection_report(ds, src, cmp, pub)]
+
+
 def _as_list(fits: FitLike | Sequence[FitLike]) -> list[FitLike]:
     if isinstance(fits, (str, os.PathLike, xr.DataTree)) or hasattr(fits, "idata"):
         return [fits]  # type: ignore[list-item]

@@ -524,9 +524,12 @@ def fan(
     *,
     percent: bool = False,
     log: bool = False,
+    published: Sequence[tuple[int, int, float, str]] = (),
 ) -> Figure:
     """A projection fan: median (line) with 50% and 90% bands of ``draws`` (draws, years),
-    observed values (open circles); a dotted line after the last fitted year."""
+    observed values (open squares); a dotted line after the last fitted year. ``published``
+    figures (first year, last year, value, label) are drawn as black diamonds (a period as a
+    segment between two), numbered by their label."""
     fig, (ax,) = _axes()
     x = np.asarray(years, dtype=int)
     q = np.nanquantile(np.asarray(draws, float), [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
@@ -535,6 +538,18 @@ def fan(
     ax.plot(x, q[2], color="black", linewidth=1.5, label="median")
     if observed is not None and np.isfinite(observed).any():
         ax.plot(x, observed, label="observed", **(OBS_STYLE | {"linestyle": "none"}))
+    for i, (a, b, v, lab) in enumerate(published):
+        ax.plot(
+            [a, b] if b > a else [a],
+            [v, v] if b > a else [v],
+            color="black",
+            marker="D",
+            markersize=5,
+            linestyle="-",
+            linewidth=2,
+            label="published" if i == 0 else None,
+        )
+        ax.annotate(lab, (b, v), textcoords="offset points", xytext=(5, 3), fontsize="small")
     ax.axvline(last_fitted + 0.5, color="0.35", linestyle=":", linewidth=1)
     ax.text(
         last_fitted + 0.6,
@@ -547,6 +562,7 @@ def fan(
     )
     if log:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("judgment year")
     ax.set_ylabel(ylabel)
     _value_axis(ax, "y", percent, False)

@@ -119,7 +119,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}
 <nav class="toc" aria-label="Contents"><strong>Contents</strong>
 <ul>
-{% for r in reports %}
+{% for r in parts %}
 <li><a href="#{{ r.label }}"><strong>{{ r.title }}</strong></a>:
 <ul class="inline">{% for sec in r.sections %}<li><a href="#{{ sec.id }}">{{ sec.title }}</a>
 {%- if sec.verdict %} ({{ sec.verdict }}){% endif %}</li>{% endfor %}</ul></li>
@@ -127,10 +127,12 @@ TEMPLATE = """<!DOCTYPE html>
 </ul></nav>
 </section>
 
-{% for r in reports %}
+{% for r in parts %}
 <section id="{{ r.label }}" class="model" data-model="{{ r.model_type }}">
-<h2>{{ r.title }}<span class="badge {{ r.summary.verdict }}">{{ r.summary.verdict }}</span></h2>
-<p class="source">Fit {{ r.summary.fit_id }} · seed {{ r.summary.seed }} · {{ r.source }}</p>
+<h2>{{ r.title }}{% if r.summary.verdict %}<span class="badge {{ r.summary.verdict }}">
+{{- r.summary.verdict }}</span>{% endif %}</h2>
+<p class="source">{% if r.summary.fit_id %}Fit {{ r.summary.fit_id }} · seed {{ r.summary.seed }} ·
+{% endif %}{{ r.source }}</p>
 {% for sec in r.sections %}
 <section id="{{ sec.id }}" class="report-section {{ sec.kind }}" data-kind="{{ sec.kind }}">
 <h3>{{ sec.title }}{% if sec.verdict %}<span class="badge {{ sec.verdict }}">{{ sec.verdict }}
@@ -180,14 +182,23 @@ def _data_uri(png: bytes) -> str:
 
 
 def render(
-    reports: Sequence[ModelReport], *, title: str, created: str, version: str, env: str
+    reports: Sequence[ModelReport],
+    *,
+    title: str,
+    created: str,
+    version: str,
+    env: str,
+    extras: Sequence[ModelReport] = (),
 ) -> str:
-    """The page for the model reports."""
-    numbers = {f.name: i for i, f in enumerate((f for r in reports for f in r.figures), 1)}
+    """The page for the model reports; ``extras`` (e.g. a projection: no fit, no verdict)
+    follow the fits' sections and are in the contents, not in the table of fits."""
+    parts = [*reports, *extras]
+    numbers = {f.name: i for i, f in enumerate((f for r in parts for f in r.figures), 1)}
     jenv = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
     tpl = jenv.from_string(TEMPLATE)
     return tpl.render(
         reports=reports,
+        parts=parts,
         title=title,
         created=created,
         version=version,
