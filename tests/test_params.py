@@ -33,6 +33,7 @@ CASES = {
     # not the prior, is under test)
     "group_size": (GroupSizeModel, {}),
     "group_size_ztnb_drift": (GroupSizeModel, {"family": "ztnb", "year_drift": True}),
+    "group_size_damped": (GroupSizeModel, {"year_drift": True, "year_damping": True}),
     "case_volume": (CaseVolumeModel, {}),
     "case_volume_breaks": (
         CaseVolumeModel,
@@ -40,6 +41,7 @@ CASES = {
     ),
     "case_volume_damped": (CaseVolumeModel, {"year_damping": True}),
     "value_chain": (ValueChainModel, {"year_drift": True}),
+    "value_chain_damped": (ValueChainModel, {"year_drift": True, "year_damping": True}),
     "value_chain_corr": (ValueChainModel, {"walk_correlation": True}),
 }
 SMALL = {
@@ -51,6 +53,7 @@ SMALL = {
 PRIORS = {
     "group_size": SMALL,
     "group_size_ztnb_drift": SMALL,
+    "group_size_damped": SMALL,
     "case_volume": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
     "case_volume_damped": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
     "case_volume_breaks": SMALL
@@ -245,8 +248,12 @@ def test_damping_needs_the_drift():
         CaseVolumeModel(effects={"year_damping": True, "year_drift": False})
     with pytest.raises(Exception, match="must be true or false"):
         CaseVolumeModel(effects={"year_damping": "yes"})
-    with pytest.raises(Exception, match="case_volume model only"):
-        GroupSizeModel(effects={"year_damping": True, "year_drift": True})
+    with pytest.raises(Exception, match="for the growth models"):
+        SentenceModel(effects={"year_damping": True, "year_drift": True})
+    with pytest.raises(Exception, match="'walk_correlation' and 'year_damping' cannot"):
+        ValueChainModel(
+            effects={"year_damping": True, "year_drift": True, "walk_correlation": True}
+        )
 
 
 def test_scenario_draws_from_a_prior_group(priors, base):

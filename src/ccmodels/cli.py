@@ -289,13 +289,16 @@ def lfo(
     specs: Annotated[
         list[Path],
         typer.Argument(
-            help="Case-volume model specs (TOML) to compare, e.g. the constant and "
-            "the damped trend."
+            help="Specs (TOML) of one growth model to compare: case_volume (e.g. the "
+            "constant and the damped trend), group_size or value_chain."
         ),
     ],
     data: Annotated[
         Path,
-        typer.Option("--data", help="Yearly table (year, cases) or offender table."),
+        typer.Option(
+            "--data",
+            help="Offender table; for case_volume also a yearly table (year, cases).",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Comparison table to write (.csv).")],
     min_train: Annotated[
@@ -307,13 +310,14 @@ def lfo(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
     progress: Progress = True,
 ) -> None:
-    """Compare case-volume models by exact leave-future-out cross-validation: fit on the first
-    L years, score year L + 1, for every L from --min-train; print and write elpd_lfo, its
+    """Compare case-volume (or group-size, value-chain) models by exact leave-future-out cross-validation:
+    fit on the first L years, score year L + 1, for every L from --min-train; print and write elpd_lfo, its
     standard error, the difference to the best and the stacking weights (give those to
     `ccmodels project --weights`)."""
     from ccmodels.data import read_table, yearly_counts
     from ccmodels.models import ModelConfigError, from_spec
     from ccmodels.validate import compare_lfo
+    from ccmodels.validate.lfo import LFO_MODELS
 
     if out.exists() and not force:
         _fail(f"{out} exists; pass --force to overwrite it")
@@ -322,15 +326,22 @@ def lfo(
         _fail(f"two specs share a name ({', '.join(names)}); give files with distinct names")
     try:
         models = {}
+        kinds = set()
         for spec in specs:
             m = from_spec(spec)
-            if m.model_type != "case_volume":
+            if m.model_type not in LFO_MODELS:
                 raise ModelConfigError(
-                    f"{spec}: model {m.model_type!r}; lfo compares case_volume models"
+                    f"{spec}: model {m.model_type!r}; lfo compares {', '.join(LFO_MODELS)} models"
                 )
+            kinds.add(m.model_type)
             models[spec.stem] = lambda spec=spec: from_spec(spec)
+        if len(kinds) > 1:
+            raise ModelConfigError(
+                f"the specs are of different models ({', '.join(sorted(kinds))}); compare "
+                "specs of one model"
+            )
         raw = read_table(data, encoding=encoding)
-        rows = raw if "case_id" not in raw.columns else yearly_counts(raw)
+        rows = yearly_counts(raw) if "case_id" in raw and kinds == {"case_volume"} else raw
         fit_kw = {} if draws is None else {"draws": draws}
         cmp = compare_lfo(models, rows, min_train, seed, progress, **fit_kw)
     except (ModelConfigError, FileNotFoundError, ValueError) as exc:

@@ -16,6 +16,7 @@ from scipy import stats
 from ccmodels import params
 from ccmodels.data import DataValidationError, validate
 from ccmodels.data.io import yearly_counts
+from ccmodels.data.schema import VALUE_CHAINS
 from ccmodels.models import CaseVolumeModel, GroupSizeModel, ModelConfigError, ValueChainModel
 from ccmodels.models.design import case_rows
 from ccmodels.models.group_size import ztnb_logp
@@ -32,7 +33,7 @@ def growth_fits(population, tmp_path_factory):
     d = tmp_path_factory.mktemp("growth")
     for cls in (CaseVolumeModel, GroupSizeModel, ValueChainModel):
         m = cls()
-        m.fit(population.offenders, seed=5, **FAST)
+        m.fit(population.offenders, seed=5, loo=True, **FAST)
         out[cls.model_type] = m
         files.append(m.save(d / f"{cls.model_type}.nc"))
     return out, files
@@ -354,3 +355,27 @@ def test_report_with_a_projection_comparison_and_published_figures(
     with pytest.raises(ValueError, match="missing column"):
         cmp.drop(columns="weight").to_csv(tmp_path / "c.csv")
         build(files[:1], tmp_path / "r4", projection=ds, comparison=tmp_path / "c.csv")
+
+
+def test_log_density_of_fitted_years_is_the_summed_log_likelihood(growth_fits, population):
+    """log_density (what leave-future-out scores) on rows of a fitted year equals, draw by
+    draw, the sum of PyMC's pointwise log-likelihood over those rows."""
+    fits, _ = growth_fits
+    off = population.offenders
+    yearly = yearly_counts(off)[["year", "cases"]]
+    models = {"group_size": (fits["group_size"], off, "size_obs")}
+    models["case_volume"] = (fits["case_volume"], yearly, "cases_obs")
+    # ztnb: the truncation enters (a fit of the same rows in the other family)
+    zt = GroupSizeModel(effects={"family": "ztnb"})
+    zt.fit(off, seed=5, loo=True, **FAST)
+    models["ztnb"] = (zt, off, "size_obs")
+    vc = fits["value_chain"]
+    models["value_chain"] = (vc, off, [f"vc_{c}_obs" for c in VALUE_CHAINS])
+    for kind, (m, rows, var) in models.items():
+        for year in (2013, 2016):
+            got = m.log_density(rows[rows["year"] == year])
+            fitted = np.flatnonzero(m.design.rows["year"].to_numpy() == year)
+            names = var if isinstance(var, list) else [var]
+            ll = sum(m.idata["log_likelihood"][v].stack(sample=("chain", "draw")) for v in names)
+            want = ll.isel(row=fitted).sum("row").values
+            np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-8, err_msg=kind)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from ccmodels.models import CaseVolumeModel
+from ccmodels.models import CaseVolumeModel, SentenceModel
 from ccmodels.validate.lfo import compare_lfo, lfo, stacking_weights
 
 
@@ -40,6 +40,8 @@ def test_lfo_refuses_bad_input():
         lfo(CaseVolumeModel, rows, min_train=3)
     with pytest.raises(ValueError, match="columns 'year' and 'cases'"):
         lfo(CaseVolumeModel, rows.rename(columns={"cases": "n"}))
+    with pytest.raises(ValueError, match="lfo scores case_volume, group_size, value_chain models"):
+        lfo(SentenceModel, rows)
 
 
 def _damped_series(seed: int, n: int = 9) -> pd.DataFrame:
@@ -92,7 +94,9 @@ def test_cli_lfo_writes_the_comparison_and_refuses_bad_input(tmp_path):
     assert r.exit_code == 2 and "--force" in r.output
     bad = ["lfo", str(specs / "sentence.toml"), "--data", str(rows), "--force", "--out"]
     r = runner.invoke(app, [*bad, str(tmp_path / "x.csv")])
-    assert r.exit_code == 1 and "lfo compares case_volume models" in r.output
+    assert (
+        r.exit_code == 1 and "lfo compares case_volume, group_size, value_chain models" in r.output
+    )
     r = runner.invoke(app, [*base, "--force", "--min-train", "4"])
     assert r.exit_code == 1 and "min_train must be an integer from 2 to 3" in r.output
     same = [*base[:2], str(specs / "case_volume.toml"), *base[2:], "--force"]

@@ -85,7 +85,7 @@ class Model(Predictive, ABC):
         if self.effects.get("year_damping") and not self.damped_trend:
             raise ModelConfigError(
                 f"{self.model_type} model: effect 'year_damping' (a damped trend) is available "
-                "for the case_volume model only"
+                "for the growth models (case_volume, group_size, value_chain)"
             )
         if self.effects.get("year_damping") and not self.effects.get("year_drift"):
             raise ModelConfigError(

@@ -35,6 +35,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
+from scipy import stats
 
 from ccmodels import fields
 from ccmodels.data import DataValidationError
@@ -203,6 +204,17 @@ class CaseVolumeModel(Model):
         else:
             raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
         return self._as_draws(vals, "cases")
+
+    def log_density(self, new_rows: pd.DataFrame, seed: int = 0) -> np.ndarray:
+        """log p(the counts of ``new_rows`` (yearly rows: ``year``, ``cases``) | one posterior
+        draw), one value per draw (chains x draws flattened), the walk continued past the
+        fitted years by the draw's drift and scale (``seed``). For leave-future-out scoring."""
+        d = self.new_design(new_rows)
+        rate = self._rate(self.draws(), d, np.random.default_rng(seed))
+        shape = np.asarray(self.draws()["volume_dispersion"], float).reshape(-1, 1)
+        y = d.rows["cases"].to_numpy(float)[None, :]
+        lp = stats.nbinom.logpmf(y, shape, shape / (shape + rate))
+        return np.asarray(lp.sum(axis=1), float)
 
     def derived(self) -> dict[str, pd.DataFrame]:
         """Expected cases by fitted year (exposure as in the data) against the observed."""

@@ -23,6 +23,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
+from scipy import stats
 
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, Model, ModelConfigError
@@ -60,6 +61,7 @@ class GroupSizeModel(Model):
     description = "cases (one row per case, with its number of defendants)"
     #: the shape's year walk is weakly informed: a smaller step avoids rare divergences
     sampler_defaults: ClassVar[dict[str, Any]] = {"target_accept": 0.95}
+    damped_trend = True
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
@@ -70,6 +72,9 @@ class GroupSizeModel(Model):
             "alpha_intercept": Prior("Normal", mu=0.0, sigma=2.0),
             "alpha_sigma_year": Prior("HalfNormal", sigma=0.3),
             "alpha_year_drift": Prior("Normal", mu=0.0, sigma=0.3),
+            # a damped trend's yearly decay of the walks' drifts (effect year_damping; both
+            # the mean's and the shape's walk): see blocks.DAMPING_PRIOR for the reasons
+            "year_damping": blocks.DAMPING_PRIOR.deepcopy(),
         }
 
     @classmethod
@@ -148,6 +153,21 @@ class GroupSizeModel(Model):
         else:
             raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
         return self._as_draws(vals, "n_defendants")
+
+    def log_density(self, new_data: pd.DataFrame, seed: int = 0) -> np.ndarray:
+        """log p(the group sizes of all cases in ``new_data`` (an offender table, as for
+        ``fit``) | one posterior draw), one value per draw (chains x draws flattened): the
+        cases of a year share its year effects, continued past the fitted years by the draw's
+        walk (``seed``). For leave-future-out scoring."""
+        d = self.new_design(self.prepare(new_data))
+        mu, alpha = self._parts(self.draws(), d, np.random.default_rng(seed))
+        n = d.rows["n_defendants"].to_numpy(float)[None, :]
+        if self.family == "shifted":
+            lp = stats.nbinom.logpmf(n - 1, alpha, alpha / (alpha + mu))
+        else:
+            p = alpha / (alpha + mu)
+            lp = stats.nbinom.logpmf(n, alpha, p) - np.log(-np.expm1(alpha * np.log(p)))
+        return np.asarray(lp.sum(axis=1), float)
 
     def derived(self) -> dict[str, pd.DataFrame]:
         """Posterior predictive checks by year: the largest case and the share of cases with

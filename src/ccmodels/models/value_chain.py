@@ -42,9 +42,17 @@ class ValueChainModel(Model):
     unit = "case"
     description = "cases (one row per case, with its value-chain flags)"
 
+    damped_trend = True
+
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
-        return blocks.linear_priors(Prior("Normal", mu=-1.0, sigma=1.5), sigma_year=0.5, drift=0.5)
+        return blocks.linear_priors(
+            Prior("Normal", mu=-1.0, sigma=1.5), sigma_year=0.5, drift=0.5
+        ) | {
+            # a damped trend's yearly decay of each chain's drift (effect year_damping; one
+            # factor per chain): see blocks.DAMPING_PRIOR for the reasons
+            "year_damping": blocks.DAMPING_PRIOR.deepcopy()
+        }
 
     @classmethod
     def default_effects(cls) -> dict[str, Any]:
@@ -65,6 +73,11 @@ class ValueChainModel(Model):
         if not isinstance(value, bool):
             raise ModelConfigError(
                 f"effect 'walk_correlation' must be true or false, got {value!r}"
+            )
+        if value and effects.get("year_damping"):
+            raise ModelConfigError(
+                "value_chain model: effects 'walk_correlation' and 'year_damping' cannot be "
+                "combined (the correlated walks keep a constant drift); turn one off"
             )
         return effects
 
@@ -148,6 +161,22 @@ class ValueChainModel(Model):
             raise ValueError(f"kind must be 'mean' or 'predictive', got {kind!r}")
         das = [self._as_draws(v, "chain_share") for v in vals]
         return xr.concat(das, dim=pd.Index(list(VALUE_CHAINS), name="value_chain"))
+
+    def log_density(self, new_data: pd.DataFrame, seed: int = 0) -> np.ndarray:
+        """log p(the chain flags of all cases in ``new_data`` (an offender table, as for
+        ``fit``) | one posterior draw), one value per draw (chains x draws flattened), each
+        chain's walk continued past the fitted years by the draw (``seed``; independent steps,
+        as :meth:`predict`). For leave-future-out scoring."""
+        d = self.new_design(self.prepare(new_data))
+        rng = np.random.default_rng(seed)
+        draws = self.draws()
+        total: np.ndarray | float = 0.0
+        for c, col in zip(VALUE_CHAINS, CHAIN_COLUMNS, strict=True):
+            eta = self.eta(f"vc_{c}", draws, d, rng)
+            y = d.rows[col].to_numpy(bool)[None, :]
+            # log expit(eta) for a flag, log expit(-eta) otherwise
+            total = total - np.logaddexp(0.0, np.where(y, -eta, eta)).sum(axis=1)
+        return np.asarray(total, float)
 
     def derived(self) -> dict[str, pd.DataFrame]:
         """The share of cases carrying each chain, by year, against the observed shares."""

@@ -10,9 +10,11 @@ When no model dominates, :func:`stacking_weights` combines their predictive dist
 (Yao, Vehtari, Simpson & Gelman 2018): the weights on the simplex that maximise the summed log
 of the weighted predictive densities of the held-out years.
 
-Models: :class:`~ccmodels.models.CaseVolumeModel` (rows ``year``, ``cases``); the predictive
-density of a new year's count is the posterior mean of its negative-binomial probability, the
-walk continued into the year by :func:`ccmodels.params.extend`.
+Models: :class:`~ccmodels.models.CaseVolumeModel` (rows ``year``, ``cases``) and
+:class:`~ccmodels.models.GroupSizeModel` and :class:`~ccmodels.models.ValueChainModel` (an
+offender table). The predictive density of a new year is the posterior mean of the joint
+density of its rows (the year's count; all of its cases' group sizes or chain flags), the walks continued into the year by :func:`ccmodels.params.extend`
+(``log_density`` of the model).
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from ccmodels.util import expected_warnings, progress_bar
 
-__all__ = ["LFOResult", "compare_lfo", "lfo", "stacking_weights"]
+__all__ = ["LFO_MODELS", "LFOResult", "compare_lfo", "lfo", "stacking_weights"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,14 @@ class LFOResult:
         return float(np.sqrt(self.lpd.size * self.lpd.var(ddof=1))) if self.lpd.size > 1 else 0.0
 
 
-def _lpd_next(m: Any, row: pd.DataFrame, seed: int) -> float:
-    """log p(count of the new year | data) of a fitted case-volume model."""
-    rate = np.asarray(m.predict(row[["year"]], kind="mean", seed=seed).values, float).ravel()
-    shape = np.asarray(m.draws()["volume_dispersion"], float).ravel()
-    y = float(row["cases"].iloc[0])
-    lp = stats.nbinom.logpmf(y, shape, shape / (shape + rate))
+#: the models leave-future-out can score: each has ``log_density(rows, seed)``
+LFO_MODELS = ("case_volume", "group_size", "value_chain")
+
+
+def _lpd_next(m: Any, rows: pd.DataFrame, seed: int) -> float:
+    """log p(the new year's rows | data) of a fitted model: the log of the posterior mean of
+    their joint density (the year's walk continued by each draw)."""
+    lp = m.log_density(rows, seed)
     return float(special.logsumexp(lp) - np.log(lp.size))
 
 
@@ -64,26 +68,34 @@ def lfo(
     progress: bool | None = None,
     **fit: Any,
 ) -> LFOResult:
-    """Exact 1-step-ahead leave-future-out scores of the model ``make()`` makes, on yearly
-    ``rows`` (``year``, ``cases``); ``fit`` goes to each fit (draws, chains, ...)."""
-    if not {"year", "cases"} <= set(rows.columns):
+    """Exact 1-step-ahead leave-future-out scores of the model ``make()`` makes, on ``rows``
+    with a ``year`` column (case volume: yearly rows ``year``, ``cases``, or an offender
+    table; group size and value chains: an offender table): fit on the years before each year from the ``min_train``-th on,
+    score that year's rows jointly; ``fit`` goes to each fit (draws, chains, ...)."""
+    kind = getattr(make(), "model_type", None)
+    if kind not in LFO_MODELS:
+        raise ValueError(f"lfo scores {', '.join(LFO_MODELS)} models; make() gives a {kind} model")
+    if kind == "case_volume" and not {"year", "cases"} <= set(rows.columns):
         raise ValueError(
             f"lfo needs yearly rows with columns 'year' and 'cases'; got {list(rows.columns)}"
         )
-    data = rows.sort_values("year").reset_index(drop=True)
-    n = len(data)
+    if "year" not in rows.columns:
+        raise ValueError(f"lfo needs a 'year' column; got {list(rows.columns)}")
+    years = np.sort(pd.unique(rows["year"].to_numpy(int)))
+    n = len(years)
     if isinstance(min_train, bool) or not isinstance(min_train, int) or not 2 <= min_train < n:
         raise ValueError(
             f"min_train must be an integer from 2 to {n - 1} (years - 1), got {min_train!r}"
         )
+    year = rows["year"].to_numpy(int)
     lpd = []
     steps = range(min_train, n)
     for L in progress_bar(steps, "leave-future-out", progress, total=len(steps)):
         m = make()
         with expected_warnings():
-            m.fit(data.iloc[:L], seed=seed, progress=False, loo=False, **fit)
-        lpd.append(_lpd_next(m, data.iloc[[L]], seed))
-    return LFOResult(data["year"].to_numpy()[min_train:], np.asarray(lpd))
+            m.fit(rows[year < years[L]], seed=seed, progress=False, loo=False, **fit)
+        lpd.append(_lpd_next(m, rows[year == years[L]], seed))
+    return LFOResult(years[min_train:], np.asarray(lpd))
 
 
 def stacking_weights(lpd: np.ndarray) -> np.ndarray:
