@@ -5,7 +5,10 @@ Gompertz, hyperbolic deceleration, a level shift, a drift break) and from the mo
 families (a walk with constant drift; a damped trend), each with negative-binomial noise
 (shape 40) and parameters drawn afresh per series (see :func:`mean_path`). For each series the
 case-volume model is fitted on the first 5 or 10 years, with a constant drift and with a damped
-trend (``year_damping``), and :func:`ccmodels.project` projects 400 draws 5 years on. The
+trend (``year_damping``), and :func:`ccmodels.project` projects 400 draws 5 years on; the two
+are also combined by their stacking weights from leave-future-out cross-validation on the
+training years (the last two held out in turn: :func:`ccmodels.validate.compare_lfo`) and
+projected as that mixture (``project(..., weights=...)``). The
 held-back counts are scored on the log scale against the 50% and 90% central intervals:
 coverage, and the mean interval score of the 90% interval (Gneiting & Raftery 2007:
 ``(u - l) + (2 / 0.1) * distance outside``; lower is better).
@@ -39,6 +42,7 @@ from ccmodels.models import CaseVolumeModel
 from ccmodels.models.describe import diagnostics
 from ccmodels.project import project
 from ccmodels.util import expected_warnings
+from ccmodels.validate import compare_lfo
 
 HERE = Path(__file__).parent
 OUT = HERE / "results" / "forecast_calibration.json"
@@ -54,6 +58,10 @@ FAMILIES = (
     "own_damped",
 )
 OURS = {"drift": {}, "damped": {"year_damping": True}}
+#: the two families combined by their stacking weights from leave-future-out on the training
+#: years (the last LFO_FOLDS years of it held out in turn), projected as a mixture
+STACKED = "stacked"
+LFO_FOLDS = 2
 PEERS = ("rw_drift", "auto_arima", "auto_ets_damped")
 
 
@@ -109,24 +117,40 @@ def score(y: np.ndarray, lo50, hi50, lo90, hi90) -> dict[str, Any]:
     }
 
 
+def _projected(fits: list[Any], train: int, seed: int, draws: int, **kw: Any) -> np.ndarray:
+    ds = project(fits, to=FIRST + train + H - 1, draws=draws, seed=seed, progress=False, **kw)
+    return _log(ds["cases"].sel(year=np.arange(FIRST + train, FIRST + train + H)).values)
+
+
+def _scored(y: np.ndarray, x: np.ndarray) -> dict[str, Any]:
+    q = np.quantile(x, [0.25, 0.75, 0.05, 0.95], axis=0)
+    return score(y, *q) | {"median": np.median(x, 0).tolist()}
+
+
 def ours(counts: np.ndarray, train: int, seed: int, draws: int) -> dict[str, Any]:
     years = np.arange(FIRST, FIRST + train)
     rows = pd.DataFrame({"year": years, "cases": counts[:train].astype(int)})
     y = _log(counts[train:])
     out: dict[str, Any] = {}
+    fits = []
     for name, effects in OURS.items():
         m = CaseVolumeModel(effects=effects)
         with expected_warnings():
             m.fit(rows, seed=seed, progress=False)
         d = diagnostics(m.idata)
-        ds = project([m.idata], to=FIRST + train + H - 1, draws=draws, seed=seed, progress=False)
-        x = _log(ds["cases"].sel(year=np.arange(FIRST + train, FIRST + train + H)).values)
-        q = np.quantile(x, [0.25, 0.75, 0.05, 0.95], axis=0)
-        out[name] = score(y, *q) | {
-            "median": np.median(x, 0).tolist(),
+        fits.append(m.idata)
+        out[name] = _scored(y, _projected([m.idata], train, seed, draws)) | {
             "divergences": int(d["divergences"]),
             "rhat_max": float(d["rhat_max"]),
         }
+    makers = {k: (lambda e=e: CaseVolumeModel(effects=e)) for k, e in OURS.items()}
+    cmp = compare_lfo(makers, rows, min_train=train - LFO_FOLDS, seed=seed, progress=False)
+    w = [float(cmp.loc[k, "weight"]) for k in OURS]
+    x = _projected(fits, train, seed, draws, weights=w)
+    out[STACKED] = _scored(y, x) | {
+        "weights": dict(zip(OURS, w, strict=True)),
+        "elpd_lfo": {k: float(cmp.loc[k, "elpd_lfo"]) for k in OURS},
+    }
     return out
 
 
@@ -160,7 +184,7 @@ def peers(todo: dict[str, np.ndarray], trains: dict[str, int]) -> dict[str, dict
 
 def summary(runs: list[dict]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    methods = (*OURS, *PEERS)
+    methods = (*OURS, STACKED, *PEERS)
     for train in sorted({r["train"] for r in runs}):
         for fam in (*FAMILIES, "pooled_out_of_family", "pooled_all"):
             if fam == "pooled_out_of_family":
@@ -189,7 +213,7 @@ def summary(runs: list[dict]) -> dict[str, Any]:
 
 
 def table(s: dict[str, Any]) -> None:
-    methods = (*OURS, *PEERS)
+    methods = (*OURS, STACKED, *PEERS)
     print(f"{'family / train years':<30}" + "".join(f"{m:>22}" for m in methods))
     print(f"{'':<30}" + "".join(f"{'90% | 50% | IS':>22}" for _ in methods))
     for key, row in s.items():
@@ -211,10 +235,31 @@ def main() -> None:
     ap.add_argument("--train", default="5,10", help="training lengths (years)")
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument(
+        "--add-stacked",
+        action="store_true",
+        help="with --resume: refit our methods (same seeds, same numbers) on the series done "
+        "before the stacked combination was scored, and score it",
+    )
     args = ap.parse_args()
     runs: list[dict] = []
     if args.resume and OUT.exists():
         runs = json.loads(OUT.read_text(encoding="utf-8"))["runs"]
+    if args.add_stacked:
+        for r in runs:
+            if STACKED in r:
+                continue
+            t0 = time.perf_counter()
+            new = ours(np.asarray(r["counts"], float), r["train"], r["seed"], args.draws)
+            same = np.allclose(new["drift"]["median"], r["drift"]["median"])
+            r.update(new)
+            print(
+                f"{r['family']}/{r['train']}/{r['seed']}: stacked weights "
+                f"{new[STACKED]['weights']} in90 {np.mean(new[STACKED]['in90']):.1f} "
+                f"(refit same as before: {same}; {time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
+            OUT.write_text(json.dumps({"summary": summary(runs), "runs": runs}) + "\n", "utf-8")
     done = {(r["family"], r["train"], r["seed"]) for r in runs}
     trains = [int(x) for x in args.train.split(",")]
     OUT.parent.mkdir(exist_ok=True)
@@ -244,7 +289,7 @@ def main() -> None:
                 OUT.write_text(json.dumps({"summary": summary(runs), "runs": runs}) + "\n", "utf-8")
     s = summary(runs)
     table(s)
-    div = sum(r[m]["divergences"] for r in runs for m in OURS)
+    div = sum(r[m]["divergences"] for r in runs for m in OURS if m in r)
     print(f"{len(runs)} series; divergences in our fits: {div}; wrote {OUT}")
 
 

@@ -11,13 +11,9 @@ import pytest
 from scipy import integrate, special, stats
 
 from ccmodels.models.likelihoods import logit_cells as lc
-from ccmodels.models.likelihoods.kernels import (
-    logistic_cases,
-    logistic_lone,
-    logistic_lone_direct,
-    probit_cases,
-    sample_logistic_cases,
-)
+from ccmodels.models.likelihoods.cases import logistic_cases, probit_cases
+from ccmodels.models.likelihoods.conditional import sample_logistic_cases
+from ccmodels.models.likelihoods.lone import logistic_lone, logistic_lone_direct
 from ccmodels.models.likelihoods.ops import LogisticCases, LogisticLone, ProbitCases
 from ccmodels.models.likelihoods.rules import half_range_rule
 

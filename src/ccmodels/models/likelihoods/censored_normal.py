@@ -33,7 +33,7 @@ import pytensor.tensor as pt
 from scipy import sparse
 from scipy.special import log_ndtr
 
-from ccmodels.models.likelihoods.kernels import probit_cases
+from ccmodels.models.likelihoods.cases import probit_cases
 from ccmodels.models.likelihoods.ops import ProbitCases, first_output
 
 __all__ = ["CensoredData", "censored_data", "loglik", "per_case_loglik", "std_normal_lcdf"]

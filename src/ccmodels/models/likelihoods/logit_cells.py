@@ -12,9 +12,9 @@ Cost follows distinct cells, not rows:
   (the log term of the probation model) is added per cell as an *offset* times its coefficient;
 - offenders alone in their case (most) with the same pattern, offset and outcome form one
   *lone cell* of count ``n``: ``n * g(s * lp)``, with ``g`` the logistic-normal integral of
-  :func:`.kernels.logistic_lone`;
+  :func:`.lone.logistic_lone`;
 - co-defendants form *case terms*: members alike in pattern, offset and outcome are one term of
-  multiplicity ``w``, and each case's integral is one call of :func:`.kernels.logistic_cases`.
+  multiplicity ``w``, and each case's integral is one call of :func:`.cases.logistic_cases`.
 
 The same structures give the per-case log-likelihood (leave-one-case-out LOO) and draws of the
 case effects from their conditional distribution given the data, in NumPy after sampling.
@@ -29,12 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ccmodels.models.likelihoods.kernels import (
-    logistic_cases,
-    logistic_lone,
-    sample_cases,
-    sample_lone,
-)
+from ccmodels.models.likelihoods.cases import logistic_cases
+from ccmodels.models.likelihoods.conditional import sample_cases, sample_lone
+from ccmodels.models.likelihoods.lone import logistic_lone
 from ccmodels.models.likelihoods.ops import LogitCells as LogitCellsOp
 from ccmodels.models.likelihoods.ops import first_output
 
@@ -191,7 +188,7 @@ def cell_loglik(
 def mean_sigmoid(lp: np.ndarray, tau: np.ndarray) -> np.ndarray:
     """``E[sigmoid(lp + u)]`` over a fresh case effect ``u ~ Normal(0, tau²)`` (samples, rows),
     from draws of the logits (samples, rows) and of ``tau`` (samples,): the logistic-normal
-    integral of :func:`.kernels.logistic_lone`, within 1e-8 of the exact value."""
+    integral of :func:`.lone.logistic_lone`, within 1e-8 of the exact value."""
     lp = np.asarray(lp, dtype=float)
     out = np.empty_like(lp)
     for i in range(lp.shape[0]):

@@ -23,22 +23,19 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
-from ccmodels.models.likelihoods import kernels
-from ccmodels.models.likelihoods.kernels import (
-    logistic_cases,
-    logistic_lone,
-    logit_cells_loglik,
-    probit_cases,
-)
+from ccmodels.models.likelihoods import cases, kernels, lone
+from ccmodels.models.likelihoods.cases import logistic_cases, probit_cases
+from ccmodels.models.likelihoods.lone import logistic_lone, logit_cells_loglik
 
 __all__ = ["LogisticCases", "LogisticLone", "LogitCells", "ProbitCases", "first_output"]
 
 #: A hash of the kernels' source: part of the Ops' cache key, so that PyTensor's on-disk cache
 #: of compiled graphs never serves a graph built on an older kernel.
 KERNEL_VERSION = int(
-    hashlib.sha256(Path(kernels.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[
-        :15
-    ],
+    hashlib.sha256(
+        b"".join(Path(str(m.__file__)).read_bytes() for m in (kernels, cases, lone))
+        + Path(__file__).read_bytes()
+    ).hexdigest()[:15],
     16,
 )
 
@@ -71,7 +68,7 @@ def _no_second_derivatives(cotangents: Any, first: int) -> None:
 
 class LogisticCases(Op):
     """(a, c, w, start, term_case, tau) -> (L per case, dL/da per term, dL/dtau per case):
-    :func:`.kernels.logistic_cases`. ``term_case`` (each term's case) is used by ``grad``."""
+    :func:`.cases.logistic_cases`. ``term_case`` (each term's case) is used by ``grad``."""
 
     __props__ = ()
 
@@ -100,7 +97,7 @@ class LogisticCases(Op):
 
 
 class LogisticLone(Op):
-    """(x, tau) -> (g, dg/dx, dg/dtau) per lone term: :func:`.kernels.logistic_lone`."""
+    """(x, tau) -> (g, dg/dx, dg/dtau) per lone term: :func:`.lone.logistic_lone`."""
 
     __props__ = ()
 
@@ -122,7 +119,7 @@ class LogisticLone(Op):
 
 class ProbitCases(Op):
     """(m, v, a, c, start, term_case) -> (L, dL/dm, dL/dv per case; dL/da, dL/dc per term):
-    :func:`.kernels.probit_cases`."""
+    :func:`.cases.probit_cases`."""
 
     __props__ = ()
 
@@ -152,7 +149,7 @@ class ProbitCases(Op):
 class LogitCells(Op):
     """(lp_pat, b, tau, cell_pat, cell_off, cell_sign, cell_count, term_pat, term_off,
     term_sign, term_w, start) -> (total, d/d lp_pat, d/d b, d/d tau):
-    :func:`.kernels.logit_cells_loglik`, a logit model's whole integrated likelihood."""
+    :func:`.lone.logit_cells_loglik`, a logit model's whole integrated likelihood."""
 
     __props__ = ()
     _data = (0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1)  # 1: an integer input
