@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from scipy import special
 
 from ccmodels.models import CaseVolumeModel, SentenceModel
@@ -103,3 +104,34 @@ def test_cli_lfo_writes_the_comparison_and_refuses_bad_input(tmp_path):
     r = runner.invoke(app, same)
     assert r.exit_code == 2 and "distinct names" in r.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_held_out_years_do_not_touch_the_fit():
+    """With observed_until, the later counts have weight 0: changing them leaves the draws
+    identical (same seed, same graph); LOO is refused; a window's fit reuses the compiled
+    graph of the full fit."""
+    from ccmodels.models import ModelConfigError
+    from ccmodels.util import expected_warnings
+
+    rows = pd.DataFrame({"year": np.arange(2012, 2018), "cases": [20, 31, 45, 60, 71, 90]})
+    fast = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
+    posts = []
+    for late in ([71, 90], [500, 3]):
+        m = CaseVolumeModel()
+        m.observed_until = 2015
+        with expected_warnings():
+            m.fit(rows.assign(cases=[20, 31, 45, 60, *late]), seed=4, **fast)
+        assert m.idata["sample_stats"].attrs["compiled_reused"] == (len(posts) > 0)
+        posts.append(m.idata["posterior"].to_dataset())
+    xr.testing.assert_equal(posts[0], posts[1])  # values and coords (not timing attrs)
+    full = CaseVolumeModel()
+    with expected_warnings():
+        full.fit(rows, seed=4, **fast)
+    assert full.idata["sample_stats"].attrs["compiled_reused"] == 1
+    assert not np.allclose(
+        full.idata["posterior"]["volume_intercept"].values, posts[0]["volume_intercept"].values
+    )
+    m = CaseVolumeModel()
+    m.observed_until = 2015
+    with pytest.raises(ModelConfigError, match="observed_until = 2015 holds later years out"):
+        m.fit(rows, loo=True)
