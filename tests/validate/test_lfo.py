@@ -121,7 +121,8 @@ def test_held_out_years_do_not_touch_the_fit():
         m.observed_until = 2015
         with expected_warnings():
             m.fit(rows.assign(cases=[20, 31, 45, 60, *late]), seed=4, **fast)
-        assert m.idata["sample_stats"].attrs["compiled_reused"] == (len(posts) > 0)
+        if posts:  # the second window's fit reuses the first one's graph
+            assert m.idata["sample_stats"].attrs["compiled_reused"] == 1
         posts.append(m.idata["posterior"].to_dataset())
     xr.testing.assert_equal(posts[0], posts[1])  # values and coords (not timing attrs)
     full = CaseVolumeModel()

@@ -40,15 +40,15 @@ from scipy import stats
 from ccmodels import fields
 from ccmodels.data import DataValidationError
 from ccmodels.models import blocks
-from ccmodels.models.base import Draws, Model, ModelConfigError
+from ccmodels.models.base import Draws, ModelConfigError
 from ccmodels.models.design import Design
-from ccmodels.models.growth import check_counts
+from ccmodels.models.growth import GrowthModel, check_counts
 from ccmodels.simulate.population import negbin
 
 __all__ = ["CaseVolumeModel"]
 
 
-class CaseVolumeModel(Model):
+class CaseVolumeModel(GrowthModel):
     """Cases per year (negative binomial, log rate a random walk with drift)."""
 
     model_type = "case_volume"
@@ -57,10 +57,6 @@ class CaseVolumeModel(Model):
     #: few rows and a walk with drift: a smaller step size
     sampler_defaults: ClassVar[dict[str, Any]] = {"target_accept": 0.95}
     damped_trend = True
-    #: Years after this one stay in the walk without their counts (weight 0 in the
-    #: likelihood): leave-future-out fits every training window on one graph, compiled once
-    #: (:func:`ccmodels.validate.lfo`). None: every count is used.
-    observed_until: int | None = None
 
     @classmethod
     def default_priors(cls) -> dict[str, Prior]:
@@ -171,28 +167,7 @@ class CaseVolumeModel(Model):
             x = self.pack("volume_break_x", d.extra["break_x"])
             eta = eta + x @ beta
         alpha = self.priors["dispersion"].create_variable("volume_dispersion")
-        # the counts and their weights (0: a year after observed_until) as data, not graph
-        # constants: a new series of the same length, or another training window, reuses the
-        # compiled graph
-        cases = pt.cast(self.pack("volume_cases", d.rows["cases"].to_numpy(np.int64)), "int64")
-        weight = self.pack("volume_weight", self._weights(d.rows))
-        pm.CustomDist(
-            "cases_obs", pt.exp(eta), alpha, weight, logp=_weighted_nb, observed=cases, dims="row"
-        )
-
-    def fit(self, data: pd.DataFrame, **kwargs: Any) -> xr.DataTree:
-        if self.observed_until is not None and kwargs.get("loo"):
-            raise ModelConfigError(
-                f"case_volume model: observed_until = {self.observed_until} holds later years "
-                "out, so their pointwise log-likelihood is not defined; fit with loo=False"
-            )
-        return super().fit(data, **kwargs)
-
-    def _weights(self, rows: pd.DataFrame) -> np.ndarray:
-        years = rows["year"].to_numpy(int)
-        if self.observed_until is None:
-            return np.ones(len(years))
-        return (years <= self.observed_until).astype(float)
+        self.observe("cases_obs", _nb, [pt.exp(eta), alpha], d.rows["cases"].to_numpy(), d.rows)
 
     def _rate(self, draws: Draws, d: Design, rng: np.random.Generator) -> np.ndarray:
         eta = self.eta("volume", draws, d, rng) + d.extra["log_exposure"][None, :]
@@ -249,9 +224,9 @@ class CaseVolumeModel(Model):
         return {"cases_by_year": group_summary(e, d.rows, d.rows["cases"].to_numpy(float), "year")}
 
 
-def _weighted_nb(value: Any, mu: Any, alpha: Any, weight: Any) -> Any:
-    """``weight * log NegBin(value | mu, alpha)``: weight 1 a count used, 0 a year held out."""
-    return weight * pm.logp(pm.NegativeBinomial.dist(mu=mu, alpha=alpha), value)
+def _nb(value: Any, mu: Any, alpha: Any) -> Any:
+    """log NegBin(value | mu, alpha)."""
+    return pm.logp(pm.NegativeBinomial.dist(mu=mu, alpha=alpha), value)
 
 
 def _breaks(given: Any) -> list[dict[str, str]]:

@@ -19,16 +19,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 from scipy import stats
 
 from ccmodels.models import blocks
-from ccmodels.models.base import Draws, Model, ModelConfigError
+from ccmodels.models.base import Draws, ModelConfigError
 from ccmodels.models.design import Design
-from ccmodels.models.growth import check_counts, yearly_check
+from ccmodels.models.growth import GrowthModel, check_counts, yearly_check
 from ccmodels.simulate.population import negbin, ztnb
 
 __all__ = ["FAMILIES", "GroupSizeModel", "nb_logp", "ztnb_logp"]
@@ -53,7 +52,7 @@ def ztnb_logp(y: Any, mu: Any, alpha: Any) -> Any:
     return nb_logp(y, mu, alpha) - pt.log1mexp(log_p0)
 
 
-class GroupSizeModel(Model):
+class GroupSizeModel(GrowthModel):
     """Defendants per case (shifted or zero-truncated negative binomial)."""
 
     model_type = "group_size"
@@ -119,9 +118,9 @@ class GroupSizeModel(Model):
         alpha = pt.exp(self.predictor("size_alpha", d, priors=self._alpha_priors()))
         y = d.rows["n_defendants"].to_numpy(np.int64)
         if self.family == "shifted":
-            pm.NegativeBinomial("size_obs", mu=mu, alpha=alpha, observed=y - 1, dims="row")
+            self.observe("size_obs", nb_logp, [mu, alpha], y - 1, d.rows)
         else:
-            pm.CustomDist("size_obs", mu, alpha, logp=ztnb_logp, observed=y, dims="row")
+            self.observe("size_obs", ztnb_logp, [mu, alpha], y, d.rows)
 
     # ------------------------------------------------------------------ predictions
     def _parts(self, draws: Draws, d: Design, rng: np.random.Generator) -> tuple[Any, Any]:

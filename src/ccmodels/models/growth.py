@@ -1,17 +1,62 @@
 """Shared pieces of the growth models (group size, case volume, value-chain composition):
-bad-count checks and per-year summaries of replicated counts."""
+their base class (observations as data with a weight per row, so that a new series of the
+same shape or a leave-future-out window reuses the compiled graph), bad-count checks and
+per-year summaries of replicated counts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
 
 from ccmodels.data import DataValidationError
+from ccmodels.models.base import Model, ModelConfigError
 from ccmodels.models.summaries import interval
 
-__all__ = ["check_counts", "yearly_check"]
+__all__ = ["GrowthModel", "check_counts", "yearly_check"]
+
+
+class GrowthModel(Model):
+    """A growth model: its observations enter the graph as data, each row with a weight (1
+    used, 0 held out), through :meth:`observe`."""
+
+    #: Rows of years after this one stay in the model without their outcomes (weight 0 in
+    #: the likelihood): leave-future-out fits every window on the graph of the full data,
+    #: compiled once (:func:`ccmodels.validate.lfo`). None: every row is used.
+    observed_until: int | None = None
+
+    def fit(self, data: pd.DataFrame, **kwargs: Any) -> xr.DataTree:
+        if self.observed_until is not None and kwargs.get("loo"):
+            raise ModelConfigError(
+                f"{self.model_type} model: observed_until = {self.observed_until} holds later "
+                "years out, so their pointwise log-likelihood is not defined; fit with loo=False"
+            )
+        return super().fit(data, **kwargs)
+
+    def observe(
+        self,
+        name: str,
+        logp: Callable[..., Any],
+        dist_params: list[Any],
+        values: np.ndarray,
+        rows: pd.DataFrame,
+    ) -> None:
+        """The likelihood term ``name``: ``weight * logp(value, *dist_params)`` per row, the
+        integer ``values`` and the weights (see :attr:`observed_until`) packed as data."""
+        obs = pt.cast(self.pack(f"{name}_values", np.asarray(values, np.int64)), "int64")
+        years = rows["year"].to_numpy(int)
+        w = np.ones(len(years)) if self.observed_until is None else years <= self.observed_until
+        weight = self.pack(f"{name}_weight", np.asarray(w, float))
+
+        def weighted(value: Any, *args: Any) -> Any:
+            return args[-1] * logp(value, *args[:-1])
+
+        pm.CustomDist(name, *dist_params, weight, logp=weighted, observed=obs, dims="row")
 
 
 def check_counts(rows: pd.DataFrame, column: str, minimum: int, what: str) -> None:

@@ -28,14 +28,15 @@ from scipy.special import expit
 
 from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
 from ccmodels.models import blocks
-from ccmodels.models.base import Draws, Model, ModelConfigError
+from ccmodels.models.base import Draws, ModelConfigError
 from ccmodels.models.design import Design
+from ccmodels.models.growth import GrowthModel
 from ccmodels.models.summaries import group_summary
 
 __all__ = ["ValueChainModel"]
 
 
-class ValueChainModel(Model):
+class ValueChainModel(GrowthModel):
     """Share of cases carrying each value chain, by year (one logit walk per chain)."""
 
     model_type = "value_chain"
@@ -132,7 +133,7 @@ class ValueChainModel(Model):
         for c, col in zip(VALUE_CHAINS, CHAIN_COLUMNS, strict=True):
             eta = self.predictor(f"vc_{c}", d)
             y = d.rows[col].to_numpy(bool).astype(np.int64)
-            pm.Bernoulli(f"vc_{c}_obs", logit_p=eta, observed=y, dims="row")
+            self.observe(f"vc_{c}_obs", _bernoulli_logit, [eta], y, d.rows)
 
     def _shares(self, draws: Draws, d: Design, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return {c: expit(self.eta(f"vc_{c}", draws, d, rng)) for c in VALUE_CHAINS}
@@ -186,3 +187,8 @@ class ValueChainModel(Model):
             f"share_by_year_{c}": group_summary(p[c], d.rows, d.rows[col].to_numpy(float), "year")
             for c, col in zip(VALUE_CHAINS, CHAIN_COLUMNS, strict=True)
         }
+
+
+def _bernoulli_logit(value: Any, eta: Any) -> Any:
+    """log Bernoulli(value | logit p = eta)."""
+    return pm.logp(pm.Bernoulli.dist(logit_p=eta), value)

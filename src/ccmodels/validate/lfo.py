@@ -5,10 +5,10 @@ used (Bürkner, Gabry & Vehtari 2020): fit on the first ``L`` years, score the l
 density of year ``L + 1``, for every ``L`` from ``min_train`` to the last year but one (exact
 refits). The sum over ``L`` is the model's ``elpd_lfo``.
 
-Case volume: every window is fitted on the same graph, compiled once: the years after ``L``
-stay in the walk without their counts (``CaseVolumeModel.observed_until``; weight 0 in the
-likelihood), and year ``L + 1`` is scored from its posterior year effect. The walk's law over
-the first ``L + 1`` years is the same as in a fit on them alone; only the intercept's prior is
+Every window is fitted on the same graph, compiled once: the rows of the years after ``L``
+stay in the model without their outcomes (``observed_until`` of the growth models; weight 0
+in the likelihood), and year ``L + 1`` is scored from its posterior year effects. The walks'
+law over the first ``L + 1`` years is the same as in a fit on them alone; only the intercept's prior is
 centred on the walk's mean over all the years rather than over the first ``L``, which its
 scale (2 on the log scale) leaves immaterial (on the demo's series the two give elpd_lfo
 within 0.05 of each other, -10.07 against -10.10 for the damped trend and -10.17 against
@@ -100,14 +100,10 @@ def lfo(
     steps = range(min_train, n)
     for L in progress_bar(steps, "leave-future-out", progress, total=len(steps)):
         m = make()
-        if kind == "case_volume":
-            # every window on one graph: the later years stay in the walk, unobserved
-            m.observed_until = int(years[L - 1])
-            train = rows
-        else:
-            train = rows[year < years[L]]
+        # every window on one graph: the later years stay in the model, unobserved
+        m.observed_until = int(years[L - 1])
         with expected_warnings():
-            m.fit(train, seed=seed, progress=False, loo=False, **fit)
+            m.fit(rows, seed=seed, progress=False, loo=False, **fit)
         lpd.append(_lpd_next(m, rows[year == years[L]], seed))
     return LFOResult(years[min_train:], np.asarray(lpd))
 
