@@ -7,7 +7,7 @@ families (a walk with constant drift; a damped trend), each with negative-binomi
 case-volume model is fitted on the first 5 or 10 years, with a constant drift and with a damped
 trend (``year_damping``), and :func:`ccmodels.project` projects 400 draws 5 years on; the two
 are also combined by their stacking weights from leave-future-out cross-validation on the
-training years (the last two held out in turn: :func:`ccmodels.validate.compare_lfo`) and
+training years (each year from the fourth on held out in turn: :func:`ccmodels.validate.compare_lfo`) and
 projected as that mixture (``project(..., weights=...)``). The
 held-back counts are scored on the log scale against the 50% and 90% central intervals:
 coverage, and the mean interval score of the 90% interval (Gneiting & Raftery 2007:
@@ -59,9 +59,9 @@ FAMILIES = (
 )
 OURS = {"drift": {}, "damped": {"year_damping": True}}
 #: the two families combined by their stacking weights from leave-future-out on the training
-#: years (the last LFO_FOLDS years of it held out in turn), projected as a mixture
+#: years (each year after the first LFO_MIN_TRAIN held out in turn), projected as a mixture
 STACKED = "stacked"
-LFO_FOLDS = 2
+LFO_MIN_TRAIN = 3
 PEERS = ("rw_drift", "auto_arima", "auto_ets_damped")
 
 
@@ -144,7 +144,7 @@ def ours(counts: np.ndarray, train: int, seed: int, draws: int) -> dict[str, Any
             "rhat_max": float(d["rhat_max"]),
         }
     makers = {k: (lambda e=e: CaseVolumeModel(effects=e)) for k, e in OURS.items()}
-    cmp = compare_lfo(makers, rows, min_train=train - LFO_FOLDS, seed=seed, progress=False)
+    cmp = compare_lfo(makers, rows, min_train=LFO_MIN_TRAIN, seed=seed, progress=False)
     w = [float(cmp.loc[k, "weight"]) for k in OURS]
     x = _projected(fits, train, seed, draws, weights=w)
     out[STACKED] = _scored(y, x) | {
