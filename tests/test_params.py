@@ -256,6 +256,31 @@ def test_damping_needs_the_drift():
         )
 
 
+def test_a_fitted_walk_without_drift_does_not_take_the_base_drift(base):
+    """The base scenario's case volume grows with a drift (0.318 a year); a draw of a walk
+    without drift (or without damping) continues without it, and a draw with them keeps its
+    own."""
+    years = [2012, 2013, 2014]
+    draw = xr.Dataset(
+        {
+            "volume_intercept": 4.0,
+            "volume_year_effect": ("year", [-0.1, 0.0, 0.1]),
+            "volume_sigma_year": 0.1,
+            "volume_dispersion": 30.0,
+        },
+        coords={"year": years},
+    )
+    assert base.predictor("volume.log_rate").year_drift > 0.3
+    sc = params.scenario_from_draw(draw, base.replace(years=(2012, 2020)))
+    pred = sc.predictor("volume.log_rate")
+    assert pred.year_drift == 0.0 and pred.year_damping == 1.0
+    damped = draw.assign(volume_year_drift=0.2, volume_year_damping=0.7)
+    pred = params.scenario_from_draw(damped, base.replace(years=(2012, 2020))).predictor(
+        "volume.log_rate"
+    )
+    assert (pred.year_drift, pred.year_damping) == (0.2, 0.7)
+
+
 def test_scenario_draws_from_a_prior_group(priors, base):
     _m, prior = priors["probation"]
     tree = xr.DataTree.from_dict({"prior": prior})

@@ -90,6 +90,9 @@ def _apply_draw(data: dict[str, Any], draw: xr.Dataset, base: Scenario) -> None:
                 int(y): float(v) for y, v in zip(ye["year"].values, ye.values, strict=True)
             }
             node["year_slope"], node["year_dev"] = 0.0, None
+            # the fitted walk's own trend continues it: no drift (damping) unless the draw
+            # has one, whatever the base's
+            node["year_drift"], node["year_damping"] = 0.0, 1.0
         for suffix, dim, attr in (
             ("chain", "value_chain", "chain"),
             ("article", "article", "article"),
