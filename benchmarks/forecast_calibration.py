@@ -6,9 +6,10 @@ families (a walk with constant drift; a damped trend), each with negative-binomi
 (shape 40) and parameters drawn afresh per series (see :func:`mean_path`). For each series the
 case-volume model is fitted on the first 5 or 10 years, with a constant drift and with a damped
 trend (``year_damping``), and :func:`ccmodels.project` projects 400 draws 5 years on; the two
-are also combined by their stacking weights from leave-future-out cross-validation on the
-training years (each year from the fourth on held out in turn: :func:`ccmodels.validate.compare_lfo`) and
-projected as that mixture (``project(..., weights=...)``). The
+are also combined by their stacking weights and by their pseudo-BMA+ weights, both from
+leave-future-out cross-validation on the training years (each year from the fourth on held out
+in turn: :func:`ccmodels.validate.compare_lfo`), and projected as that mixture
+(``project(..., weights=...)``). The
 held-back counts are scored on the log scale against the 50% and 90% central intervals:
 coverage, and the mean interval score of the 90% interval (Gneiting & Raftery 2007:
 ``(u - l) + (2 / 0.1) * distance outside``; lower is better).
@@ -61,6 +62,8 @@ OURS = {"drift": {}, "damped": {"year_damping": True}}
 #: the two families combined by their stacking weights from leave-future-out on the training
 #: years (each year after the first LFO_MIN_TRAIN held out in turn), projected as a mixture
 STACKED = "stacked"
+#: the same two combined by their pseudo-BMA+ weights (Bayesian bootstrap of the LFO scores)
+PSEUDO_BMA = "pseudo_bma"
 LFO_MIN_TRAIN = 3
 PEERS = ("rw_drift", "auto_arima", "auto_ets_damped")
 
@@ -145,12 +148,13 @@ def ours(counts: np.ndarray, train: int, seed: int, draws: int) -> dict[str, Any
         }
     makers = {k: (lambda e=e: CaseVolumeModel(effects=e)) for k, e in OURS.items()}
     cmp = compare_lfo(makers, rows, min_train=LFO_MIN_TRAIN, seed=seed, progress=False)
-    w = [float(cmp.loc[k, "weight"]) for k in OURS]
-    x = _projected(fits, train, seed, draws, weights=w)
-    out[STACKED] = _scored(y, x) | {
-        "weights": dict(zip(OURS, w, strict=True)),
-        "elpd_lfo": {k: float(cmp.loc[k, "elpd_lfo"]) for k in OURS},
-    }
+    for method, col in ((STACKED, "weight"), (PSEUDO_BMA, "bb_weight")):
+        w = [float(cmp.loc[k, col]) for k in OURS]
+        x = _projected(fits, train, seed, draws, weights=w)
+        out[method] = _scored(y, x) | {
+            "weights": dict(zip(OURS, w, strict=True)),
+            "elpd_lfo": {k: float(cmp.loc[k, "elpd_lfo"]) for k in OURS},
+        }
     return out
 
 
@@ -184,7 +188,7 @@ def peers(todo: dict[str, np.ndarray], trains: dict[str, int]) -> dict[str, dict
 
 def summary(runs: list[dict]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    methods = (*OURS, STACKED, *PEERS)
+    methods = (*OURS, STACKED, PSEUDO_BMA, *PEERS)
     for train in sorted({r["train"] for r in runs}):
         for fam in (*FAMILIES, "pooled_out_of_family", "pooled_all"):
             if fam == "pooled_out_of_family":
@@ -213,7 +217,7 @@ def summary(runs: list[dict]) -> dict[str, Any]:
 
 
 def table(s: dict[str, Any]) -> None:
-    methods = (*OURS, STACKED, *PEERS)
+    methods = (*OURS, STACKED, PSEUDO_BMA, *PEERS)
     print(f"{'family / train years':<30}" + "".join(f"{m:>22}" for m in methods))
     print(f"{'':<30}" + "".join(f"{'90% | 50% | IS':>22}" for _ in methods))
     for key, row in s.items():
@@ -247,7 +251,7 @@ def main() -> None:
         runs = json.loads(OUT.read_text(encoding="utf-8"))["runs"]
     if args.add_stacked:
         for r in runs:
-            if STACKED in r:
+            if STACKED in r and PSEUDO_BMA in r:
                 continue
             t0 = time.perf_counter()
             new = ours(np.asarray(r["counts"], float), r["train"], r["seed"], args.draws)

@@ -9,7 +9,7 @@ import xarray as xr
 from scipy import special
 
 from ccmodels.models import CaseVolumeModel, SentenceModel
-from ccmodels.validate.lfo import compare_lfo, lfo, stacking_weights
+from ccmodels.validate.lfo import compare_lfo, lfo, pseudo_bma_weights, stacking_weights
 
 
 def _brute_weights(lpd: np.ndarray) -> np.ndarray:
@@ -33,6 +33,24 @@ def test_stacking_weights_maximise_the_stacked_score():
     # two models, each far better on half the points: both kept, near half each
     lpd = np.array([[-1.0, -20.0]] * 5 + [[-20.0, -1.0]] * 5)
     np.testing.assert_allclose(stacking_weights(lpd), [0.5, 0.5], atol=1e-3)
+
+
+def test_pseudo_bma_weights_carry_the_uncertainty_of_few_points():
+    """Pseudo-BMA+ weights sum to 1, are equal for equal scores, go to one model that is far
+    better at every point, stay near even where two points disagree slightly (where stacking
+    puts nearly all the weight on one model), and a seed reproduces them."""
+    rng = np.random.default_rng(1)
+    lpd = rng.normal(-3.0, 1.0, (8, 3))
+    w = pseudo_bma_weights(lpd, seed=2)
+    assert np.isclose(w.sum(), 1.0) and (w > 0).all()
+    np.testing.assert_array_equal(w, pseudo_bma_weights(lpd, seed=2))
+    same = np.column_stack([lpd[:, 0], lpd[:, 0]])
+    np.testing.assert_allclose(pseudo_bma_weights(same), [0.5, 0.5], atol=1e-12)
+    far = np.column_stack([lpd[:, 0], lpd[:, 0] - 5.0])
+    assert pseudo_bma_weights(far)[0] > 0.999
+    close = np.array([[-5.0, -5.1], [-5.2, -5.15]])
+    assert stacking_weights(close)[0] > 0.99
+    assert abs(pseudo_bma_weights(close)[0] - 0.5) < 0.1
 
 
 def test_lfo_refuses_bad_input():
@@ -91,6 +109,7 @@ def test_cli_lfo_writes_the_comparison_and_refuses_bad_input(tmp_path):
     got = pd.read_csv(out, index_col=0)
     assert list(got.index) == ["case_volume"]
     assert got.loc["case_volume", "weight"] == 1.0 and np.isfinite(got["elpd_lfo"]).all()
+    assert got.loc["case_volume", "bb_weight"] == 1.0
     r = runner.invoke(app, [*base, "--min-train", "3"])
     assert r.exit_code == 2 and "--force" in r.output
     bad = ["lfo", str(specs / "sentence.toml"), "--data", str(rows), "--force", "--out"]

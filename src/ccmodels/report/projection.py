@@ -201,6 +201,7 @@ def _comparison_section(cmp: pd.DataFrame) -> Section:
         "densities. Stacking weights (Yao et al. 2018) combine the families' predictive "
         f"distributions; the best single family is {best}."
     )
+    bb = "bb_weight" in cmp.columns
     rows = [
         (
             str(k),
@@ -209,13 +210,15 @@ def _comparison_section(cmp: pd.DataFrame) -> Section:
             fmt(r["elpd_diff"]),
             fmt(r["se_diff"]),
             f"{r['weight']:.2f}",
+            *([f"{r['bb_weight']:.2f}"] if bb else []),
         )
         for k, r in cmp.iterrows()
     ]
     weak = (cmp["elpd_diff"].abs() < 2 * cmp["se_diff"].fillna(0)).sum() > 1
     note = (
-        "No family is ahead by more than twice its standard error: the combination by the "
-        "stacking weights is the safer projection."
+        "No family is ahead by more than twice the standard error of the difference. With "
+        "few held-out years the stacking weights are mostly 0 or 1; the pseudo-BMA+ weights "
+        "(Bayesian bootstrap of the scores) carry their uncertainty."
         if weak
         else "One family is ahead by more than twice the standard error of the difference."
     )
@@ -227,9 +230,17 @@ def _comparison_section(cmp: pd.DataFrame) -> Section:
             Paragraph(text),
             make_table(
                 "Leave-future-out comparison (best first)",
-                ("model", "elpd_lfo", "SE", "elpd_diff", "SE diff", "stacking weight"),
+                (
+                    "model",
+                    "elpd_lfo",
+                    "SE",
+                    "elpd_diff",
+                    "SE diff",
+                    "stacking weight",
+                    *(["pseudo-BMA+ weight"] if bb else []),
+                ),
                 rows,
-                (False, True, True, True, True, True),
+                (False, True, True, True, True, True, *([True] if bb else [])),
             ),
             Paragraph(note, "note"),
         ],

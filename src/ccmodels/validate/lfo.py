@@ -16,7 +16,9 @@ within 0.05 of each other, -10.07 against -10.10 for the damped trend and -10.17
 
 When no model dominates, :func:`stacking_weights` combines their predictive distributions
 (Yao, Vehtari, Simpson & Gelman 2018): the weights on the simplex that maximise the summed log
-of the weighted predictive densities of the held-out years.
+of the weighted predictive densities of the held-out years. With few held-out years those
+weights are mostly 0 or 1; :func:`pseudo_bma_weights` (pseudo-BMA+, the same paper) carries
+the uncertainty of the scores into the weights.
 
 Models: :class:`~ccmodels.models.CaseVolumeModel` (rows ``year``, ``cases``) and
 :class:`~ccmodels.models.GroupSizeModel` and :class:`~ccmodels.models.ValueChainModel` (an
@@ -37,7 +39,14 @@ from scipy import optimize, special
 
 from ccmodels.util import expected_warnings, progress_bar
 
-__all__ = ["LFO_MODELS", "LFOResult", "compare_lfo", "lfo", "stacking_weights"]
+__all__ = [
+    "LFO_MODELS",
+    "LFOResult",
+    "compare_lfo",
+    "lfo",
+    "pseudo_bma_weights",
+    "stacking_weights",
+]
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,20 @@ def stacking_weights(lpd: np.ndarray) -> np.ndarray:
     return np.exp(special.log_softmax(np.concatenate([[0.0], res.x])))
 
 
+def pseudo_bma_weights(lpd: np.ndarray, draws: int = 1000, seed: int = 0) -> np.ndarray:
+    """Pseudo-BMA+ weights (Yao et al. 2018): ``softmax(elpd)`` averaged over Bayesian
+    bootstrap replicates of the pointwise ``lpd`` (points x models), which accounts for the
+    uncertainty of ``elpd`` and so gives less extreme weights than stacking when the
+    held-out points are few (``draws`` replicates, ``seed`` fixed: reproducible)."""
+    lpd = np.asarray(lpd, float)
+    n, k = lpd.shape
+    if k == 1:
+        return np.ones(1)
+    alpha = np.random.default_rng(seed).dirichlet(np.ones(n), size=draws)  # (draws, n)
+    elpd = n * alpha @ lpd  # (draws, k)
+    return np.exp(special.log_softmax(elpd, axis=1)).mean(axis=0)
+
+
 def compare_lfo(
     models: Mapping[str, Callable[[], Any]],
     rows: pd.DataFrame,
@@ -133,8 +156,9 @@ def compare_lfo(
     **fit: Any,
 ) -> pd.DataFrame:
     """Leave-future-out comparison of several models on the same rows: ``elpd_lfo``, its
-    standard error, the difference to the best with its standard error, and the stacking
-    weight; best first."""
+    standard error, the difference to the best with its standard error, the stacking
+    ``weight`` and the pseudo-BMA+ weight ``bb_weight`` (:func:`pseudo_bma_weights`); best
+    first."""
     res = {k: lfo(make, rows, min_train, seed, progress, **fit) for k, make in models.items()}
     names = list(res)
     lpd = np.column_stack([res[k].lpd for k in names])
@@ -148,6 +172,7 @@ def compare_lfo(
             "elpd_diff": diff.sum(0),
             "se_diff": np.sqrt(lpd.shape[0] * diff.var(0, ddof=1)) if lpd.shape[0] > 1 else 0.0,
             "weight": w,
+            "bb_weight": pseudo_bma_weights(lpd, seed=seed),
         },
         index=pd.Index(names, name="model"),
     )
