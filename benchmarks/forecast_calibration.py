@@ -4,8 +4,9 @@ Yearly case counts are simulated from growth shapes outside the model (logistic 
 Gompertz, hyperbolic deceleration, a level shift, a drift break) and from the model's own two
 families (a walk with constant drift; a damped trend), each with negative-binomial noise
 (shape 40) and parameters drawn afresh per series (see :func:`mean_path`). For each series the
-case-volume model is fitted on the first 5 or 10 years, with a constant drift and with a damped
-trend (``year_damping``), and :func:`ccmodels.project` projects 400 draws 5 years on; the two
+case-volume model is fitted on the first 5 or 10 years, with a constant drift, with a damped
+trend (``year_damping``) and with a local linear trend (``year_local_trend``: the drift walks),
+and :func:`ccmodels.project` projects 400 draws 5 years on; the three
 are also combined by their stacking weights and by their pseudo-BMA+ weights, both from
 leave-future-out cross-validation on the training years (each year from the fourth on held out
 in turn: :func:`ccmodels.validate.compare_lfo`), and projected as that mixture
@@ -22,7 +23,10 @@ cannot fit a series (AutoETS on 5 points) is recorded as failed there.
 Prints coverage and interval score per family, training length and method, and writes
 ``benchmarks/results/forecast_calibration.json`` (``--resume`` keeps the series done).
 
-    python benchmarks/forecast_calibration.py [--series 8] [--draws 400] [--resume]
+    python benchmarks/forecast_calibration.py [--series 8] [--draws 400] [--resume] [--add-local]
+
+The summary counts only the series scored with every family of ``OURS`` (a series scored
+before the local trend was added counts again once ``--add-local`` has refitted it).
 """
 
 from __future__ import annotations
@@ -58,11 +62,15 @@ FAMILIES = (
     "own_drift",
     "own_damped",
 )
-OURS = {"drift": {}, "damped": {"year_damping": True}}
-#: the two families combined by their stacking weights from leave-future-out on the training
+OURS = {
+    "drift": {},
+    "damped": {"year_damping": True},
+    "local": {"year_local_trend": True},
+}
+#: the families combined by their stacking weights from leave-future-out on the training
 #: years (each year after the first LFO_MIN_TRAIN held out in turn), projected as a mixture
 STACKED = "stacked"
-#: the same two combined by their pseudo-BMA+ weights (Bayesian bootstrap of the LFO scores)
+#: the same combined by their pseudo-BMA+ weights (Bayesian bootstrap of the LFO scores)
 PSEUDO_BMA = "pseudo_bma"
 LFO_MIN_TRAIN = 3
 PEERS = ("rw_drift", "auto_arima", "auto_ets_damped")
@@ -189,6 +197,7 @@ def peers(todo: dict[str, np.ndarray], trains: dict[str, int]) -> dict[str, dict
 def summary(runs: list[dict]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     methods = (*OURS, STACKED, PSEUDO_BMA, *PEERS)
+    runs = [r for r in runs if all(m in r for m in OURS)]  # mixtures of the same families
     for train in sorted({r["train"] for r in runs}):
         for fam in (*FAMILIES, "pooled_out_of_family", "pooled_all"):
             if fam == "pooled_out_of_family":
@@ -245,6 +254,13 @@ def main() -> None:
         help="with --resume: refit our methods (same seeds, same numbers) on the series done "
         "before the stacked combination was scored, and score it",
     )
+    ap.add_argument(
+        "--add-local",
+        action="store_true",
+        help="with --resume: refit our methods (same seeds, same numbers) on the series done "
+        "before the local linear trend was added (in seed order), score it and the mixtures "
+        "of all three families",
+    )
     args = ap.parse_args()
     runs: list[dict] = []
     if args.resume and OUT.exists():
@@ -261,6 +277,23 @@ def main() -> None:
                 f"{r['family']}/{r['train']}/{r['seed']}: stacked weights "
                 f"{new[STACKED]['weights']} in90 {np.mean(new[STACKED]['in90']):.1f} "
                 f"(refit same as before: {same}; {time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
+            OUT.write_text(json.dumps({"summary": summary(runs), "runs": runs}) + "\n", "utf-8")
+    if args.add_local:
+        for r in sorted(runs, key=lambda r: (r["seed"], r["train"], r["family"])):
+            if all(m in r for m in OURS):
+                continue
+            t0 = time.perf_counter()
+            new = ours(np.asarray(r["counts"], float), r["train"], r["seed"], args.draws)
+            same = np.allclose(new["drift"]["median"], r["drift"]["median"])
+            r.update(new)
+            print(
+                f"{r['family']}/{r['train']}/{r['seed']}: in90 local "
+                f"{np.mean(new['local']['in90']):.1f} pseudo-BMA+ "
+                f"{np.mean(new[PSEUDO_BMA]['in90']):.1f} weights "
+                f"{ {k: round(v, 2) for k, v in new[PSEUDO_BMA]['weights'].items()} } "
+                f"(drift refit same as before: {same}; {time.perf_counter() - t0:.0f} s)",
                 flush=True,
             )
             OUT.write_text(json.dumps({"summary": summary(runs), "runs": runs}) + "\n", "utf-8")
@@ -293,7 +326,7 @@ def main() -> None:
                 OUT.write_text(json.dumps({"summary": summary(runs), "runs": runs}) + "\n", "utf-8")
     s = summary(runs)
     table(s)
-    div = sum(r[m]["divergences"] for r in runs for m in OURS if m in r)
+    div = {m: sum(r[m]["divergences"] for r in runs if m in r) for m in OURS}
     print(f"{len(runs)} series; divergences in our fits: {div}; wrote {OUT}")
 
 

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import xarray as xr
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymc_extras.prior import Prior
 
@@ -43,6 +43,9 @@ CASES = {
     "value_chain": (ValueChainModel, {"year_drift": True}),
     "value_chain_damped": (ValueChainModel, {"year_drift": True, "year_damping": True}),
     "value_chain_corr": (ValueChainModel, {"walk_correlation": True}),
+    "group_size_local": (GroupSizeModel, {"year_drift": True, "year_local_trend": True}),
+    "case_volume_local": (CaseVolumeModel, {"year_local_trend": True}),
+    "value_chain_local": (ValueChainModel, {"year_drift": True, "year_local_trend": True}),
 }
 SMALL = {
     "intercept": Prior("Normal", mu=-1.5, sigma=0.5),
@@ -56,6 +59,12 @@ PRIORS = {
     "group_size_damped": SMALL,
     "case_volume": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
     "case_volume_damped": SMALL | {"intercept": Prior("Normal", mu=3.0, sigma=0.5)},
+    "group_size_local": SMALL | {"sigma_drift": Prior("HalfNormal", sigma=0.05)},
+    "case_volume_local": SMALL
+    | {
+        "intercept": Prior("Normal", mu=3.0, sigma=0.5),
+        "sigma_drift": Prior("HalfNormal", sigma=0.05),
+    },
     "case_volume_breaks": SMALL
     | {"intercept": Prior("Normal", mu=3.0, sigma=0.5), "break": Prior("Normal", sigma=0.2)},
 }
@@ -229,6 +238,108 @@ def test_a_damped_walk_continues_the_same_way_in_params_and_in_a_scenario(drift,
     )
 
 
+@given(
+    last=st.floats(-0.5, 0.5),
+    sd=st.floats(0.0, 0.3),
+    n_old=st.integers(2, 8),
+    ahead=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_a_local_trend_walks_on_from_the_last_fitted_drift(last, sd, n_old, ahead, seed):
+    """A local linear trend continues from the drift of the last fitted step (not the first
+    drift): with no level noise, the ``j``-th new year adds ``last + sd * (u_1 + ... + u_j)``
+    in a Scenario's predictor (its drift path from a draw, innovations ``u`` given); and
+    params.extend draws the same law (below, its variance)."""
+    from ccmodels.simulate import Predictor
+
+    old = list(range(2012, 2012 + n_old))
+    new = list(range(2012, 2012 + n_old + ahead))
+    eff = np.linspace(0.0, 1.0, n_old)
+    path = np.append(np.linspace(0.9, 0.2, n_old - 2), last)  # each fitted step's drift
+    u = np.random.default_rng(seed).normal(0, 1, len(new))
+    pred = Predictor(
+        intercept=0.0,
+        year_effect=dict(zip(old, eff.tolist(), strict=True)),
+        year_drift=-3.0,  # the first drift: not used past a drift path
+        sigma_drift=sd,
+        drift_path=dict(zip(old[1:], path.tolist(), strict=True)),
+        sigma_year=0.0,
+    )
+    drift = last + sd * np.cumsum(u[n_old:])
+    np.testing.assert_allclose(
+        pred.year_vector(np.array(new), None, u)[n_old:],
+        eff[-1] + np.cumsum(drift),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(pred.drift_vector(np.array(new), u)[1:n_old], path, atol=1e-15)
+    v = {
+        "p_year_effect": eff[None, :],
+        "p_sigma_year": np.zeros(1),
+        "p_year_drift": np.full(1, -3.0),
+        "p_sigma_drift": np.full(1, 0.0),
+        "p_year_slope": path[None, :],
+    }
+    got = params.extend(v, "p", {"year": old}, {"year": new}, np.random.default_rng(0))
+    want = eff[-1] + last * np.arange(1, ahead + 1)
+    np.testing.assert_allclose(got["p_year_effect"][0, n_old:], want, rtol=1e-12, atol=1e-12)
+
+
+def test_extend_draws_the_local_trend_s_spread():
+    """params.extend with a walking drift (scale s, no level noise): the effect ``h`` years on
+    has variance ``s**2 * (1 + 4 + ... + h**2)``; 20,000 draws, 5 Monte Carlo sd."""
+    n, s, ahead = 20_000, 0.1, 5
+    v = {
+        "p_year_effect": np.zeros((n, 3)),
+        "p_sigma_year": np.zeros(n),
+        "p_year_drift": np.zeros(n),
+        "p_sigma_drift": np.full(n, s),
+        "p_year_slope": np.zeros((n, 2)),
+    }
+    got = params.extend(
+        v, "p", {"year": [1, 2, 3]}, {"year": list(range(1, 4 + ahead))}, np.random.default_rng(1)
+    )["p_year_effect"][:, 3:]
+    want = s**2 * np.cumsum(np.arange(1, ahead + 1) ** 2)
+    assert (np.abs(got.mean(0)) < 5 * np.sqrt(want / n)).all(), got.mean(0)
+    np.testing.assert_allclose(got.var(0), want, rtol=5 * np.sqrt(2 / n))
+
+
+@settings(max_examples=20, deadline=None)
+@given(sd=st.floats(0.01, 0.5), seed=st.integers(0, 2**20))
+def test_the_simulated_drift_walk_is_linear_in_its_scale(base, sd, seed):
+    """The simulator's local trend (the case volume's walk): for the same seed the log rate's
+    departure from the constant-drift walk is ``sigma_drift`` times one fixed path, the chain
+    walks are untouched, and the truth carries the realised drift path (with no level noise,
+    each year's step)."""
+    from ccmodels.simulate.population import _streams, yearly_latent
+
+    sc = base.replace(years=(2012, 2020))
+    data = sc.model_dump()
+    lr = data["volume"]["log_rate"] or {
+        "intercept": 4.0,
+        "year_effect": {2012: 0.0},
+        "sigma_year": 0.1,
+        "year_drift": 0.2,
+    }
+
+    def run(scale):
+        d = sc.model_dump()
+        d["volume"]["log_rate"] = dict(lr) | {"sigma_drift": scale, "sigma_year": 0.0}
+        d["volume"] |= {"log_rate_start": None, "drift": 0.0, "sd": 0.0}
+        return yearly_latent(Scenario.from_dict(d), _streams(seed), ("case_volume",))
+
+    flat, one, k = run(0.0), run(1.0), run(sd)
+    np.testing.assert_allclose(
+        k.log_rate - flat.log_rate, sd * (one.log_rate - flat.log_rate), rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_array_equal(k.chain_p, flat.chain_p)
+    # no level noise: each year's step is its drift
+    slope = k.truth["volume_year_slope"].values
+    steps = np.diff(k.latent["year_effect/volume.log_rate"])
+    np.testing.assert_allclose(steps, slope, atol=1e-9)
+    assert np.ptp(slope) > 0
+
+
 def test_the_damped_walk_keeps_the_drift_prior():
     """The reparameterised damped walk (mean step free) leaves the drift's prior as declared:
     2,000 prior draws of the drift have the prior's mean and sd within Monte Carlo error, and
@@ -241,6 +352,21 @@ def test_the_damped_walk_keeps_the_drift_prior():
     assert abs(d.std() - sd) < 4 * sd / np.sqrt(2 * d.size)
     phi = prior["volume_year_damping"].values.ravel()
     assert abs(phi.mean() - 0.75) < 4 * np.sqrt(0.75 * 0.25 / 9) / np.sqrt(phi.size)
+
+
+def test_a_local_trend_needs_the_drift_and_no_other_trend_family():
+    with pytest.raises(Exception, match="turn 'year_drift' on"):
+        CaseVolumeModel(effects={"year_local_trend": True, "year_drift": False})
+    with pytest.raises(Exception, match="two trend families"):
+        CaseVolumeModel(effects={"year_local_trend": True, "year_damping": True})
+    with pytest.raises(Exception, match="must be true or false"):
+        CaseVolumeModel(effects={"year_local_trend": 1})
+    with pytest.raises(Exception, match="for the growth models"):
+        FineModel(effects={"year_local_trend": True, "year_drift": True})
+    with pytest.raises(Exception, match="'walk_correlation' and 'year_local_trend' cannot"):
+        ValueChainModel(
+            effects={"year_local_trend": True, "year_drift": True, "walk_correlation": True}
+        )
 
 
 def test_damping_needs_the_drift():

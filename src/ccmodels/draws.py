@@ -93,6 +93,7 @@ def _apply_draw(data: dict[str, Any], draw: xr.Dataset, base: Scenario) -> None:
             # the fitted walk's own trend continues it: no drift (damping) unless the draw
             # has one, whatever the base's
             node["year_drift"], node["year_damping"] = 0.0, 1.0
+            node["sigma_drift"], node["drift_path"] = 0.0, None
         for suffix, dim, attr in (
             ("chain", "value_chain", "chain"),
             ("article", "article", "article"),
@@ -106,9 +107,21 @@ def _apply_draw(data: dict[str, Any], draw: xr.Dataset, base: Scenario) -> None:
                     for k, v in zip(da[dim].values, da.values, strict=True)
                     if np.isfinite(v)
                 }
-        for scale in ("sigma_year", "year_drift", "year_damping", "sigma_chain", "sigma_article"):
+        for scale in (
+            "sigma_year",
+            "year_drift",
+            "year_damping",
+            "sigma_drift",
+            "sigma_chain",
+            "sigma_article",
+        ):
             if f"{p}_{scale}" in names:
                 node[scale] = float(draw[f"{p}_{scale}"])
+        if f"{p}_year_slope" in names:  # a local trend: the fitted drift path, walked on
+            sl = draw[f"{p}_year_slope"]
+            node["drift_path"] = {
+                int(y): float(v) for y, v in zip(sl["year_step"].values, sl.values, strict=True)
+            }
     for m in MODELS.values():
         for prm in (*m.extra, *(q for qs in (m.options or {}).values() for q in qs)):
             if prm.name not in names:

@@ -27,7 +27,9 @@ on PyTensor variables (the model graph) and on NumPy draws of shape ``(sample, .
 
 Out-of-sample rules (NumPy side, :func:`extend`): a year after (before) the covered years
 continues the walk forward (backward) with steps ``Normal(drift, sigma_year)`` (a damped trend:
-the drift of step ``k`` from the first year is ``drift * year_damping**k``); a level of the
+the drift of step ``k`` from the first year is ``drift * year_damping**k``; a local linear
+trend: the drift walks on from the last fitted step's with steps ``Normal(0, sigma_drift)``,
+and backward keeps the first step's); a level of the
 grouping column without an effect gets a fresh ``Normal(0, sigma_article)``.
 """
 
@@ -88,6 +90,10 @@ BLOCK_PARAMS: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     "year": (("year_effect", ("year",), "year_effect"), ("sigma_year", (), "sigma_year")),
     "drift": (("year_drift", (), "year_drift"),),
     "damping": (("year_damping", (), "year_damping"),),
+    "drift_walk": (
+        ("sigma_drift", (), "sigma_drift"),
+        ("year_slope", ("year_step",), "drift_path"),
+    ),
     "chain": (("chain", ("value_chain",), "chain"), ("sigma_chain", (), "sigma_chain")),
     "article": (("article", ("article",), "article"), ("sigma_article", (), "sigma_article")),
     "trait": (("beta", ("trait",), "traits"),),
@@ -222,24 +228,32 @@ def linear_spec(prefix: str) -> LinearSpec:
     raise KeyError(f"no linear predictor with prefix {prefix!r}")
 
 
-def blocks_on(coords: Mapping[str, Any], drift: bool = False, damped: bool = False) -> list[str]:
+def blocks_on(
+    coords: Mapping[str, Any], drift: bool = False, damped: bool = False, local: bool = False
+) -> list[str]:
     """The blocks a linear predictor has on these coords."""
     on = ["intercept"] + [b for b, dim in BLOCK_DIM.items() if dim in coords]
     if drift and "year" in on:
         on.insert(2, "drift")
         if damped:
             on.insert(3, "damping")
+        if local:
+            on.insert(3, "drift_walk")
     return on
 
 
 def linear_parameters(
-    prefix: str, coords: Mapping[str, Any], drift: bool = False, damped: bool = False
+    prefix: str,
+    coords: Mapping[str, Any],
+    drift: bool = False,
+    damped: bool = False,
+    local: bool = False,
 ) -> list[Param]:
     """The parameters of one linear predictor on these coords."""
     field = linear_spec(prefix).field
     return [
         Param(f"{prefix}_{suffix}", dims, f"{field}.{attr}")
-        for block in blocks_on(coords, drift, damped)
+        for block in blocks_on(coords, drift, damped, local)
         for suffix, dims, attr in BLOCK_PARAMS[block]
     ]
 
@@ -248,14 +262,19 @@ def model_parameters(
     model: str, coords: Mapping[str, Any], options: Iterable[str] = ()
 ) -> list[Param]:
     """Every parameter a model of this type has on these coords with these options (a model
-    effect that is on: ``year_drift``, ``year_damping``, ``student_t``)."""
+    effect that is on: ``year_drift``, ``year_damping``, ``year_local_trend``,
+    ``student_t``)."""
     spec = MODELS[model]
     opts = set(options)
     out = [
         p
         for s in spec.linear
         for p in linear_parameters(
-            s.prefix, s.on(coords), "year_drift" in opts, "year_damping" in opts
+            s.prefix,
+            s.on(coords),
+            "year_drift" in opts,
+            "year_damping" in opts,
+            "year_local_trend" in opts,
         )
     ]
     out += list(spec.extra)
@@ -418,8 +437,16 @@ def extend(
         n_lo = max(old[0] - min(new), 0)
         # the step into year old[-1] + j is the walk's step number len(old) - 2 + j
         gain = phi ** (len(old) - 2 + np.arange(1, n_hi + 1))[None, :]
-        fwd = eff[:, -1:] + np.cumsum(drift * gain + sig * rng.normal(0, 1, (s, n_hi)), 1)
-        bwd = eff[:, :1] - np.cumsum(drift + sig * rng.normal(0, 1, (s, n_lo)), 1)
+        z_hi, z_lo = rng.normal(0, 1, (s, n_hi)), rng.normal(0, 1, (s, n_lo))
+        fwd_drift, bwd_drift = np.asarray(drift * gain, float), np.asarray(drift, float)
+        slope = values.get(f"{prefix}_year_slope")
+        if slope is not None:  # a local trend: the drift walks on from the last fitted step
+            slope = np.asarray(slope, float).reshape(s, -1)
+            sd = np.asarray(values[f"{prefix}_sigma_drift"], float).reshape(s, 1)
+            walk = np.cumsum(rng.normal(0, 1, (s, n_hi)), axis=1)
+            fwd_drift, bwd_drift = slope[:, -1:] + sd * walk, slope[:, :1]
+        fwd = eff[:, -1:] + np.cumsum(fwd_drift + sig * z_hi, 1)
+        bwd = eff[:, :1] - np.cumsum(bwd_drift + sig * z_lo, 1)
         full = np.concatenate([bwd[:, ::-1], eff, fwd], axis=1)
         out[name] = full[:, [y - (old[0] - n_lo) for y in new]]
     name = f"{prefix}_article"
@@ -467,13 +494,18 @@ def full_coords(scenario: Scenario, spec: LinearSpec) -> dict[str, list[Any]]:
 
 
 def predictor_truth(
-    scenario: Scenario, spec: LinearSpec, year_values: np.ndarray | None = None
+    scenario: Scenario,
+    spec: LinearSpec,
+    year_values: np.ndarray | None = None,
+    slope_values: np.ndarray | None = None,
 ) -> dict[str, xr.DataArray]:
     """One predictor's parameters in the conventions above, on :func:`full_coords` (its own
     blocks only).
 
     ``year_values`` are the realised (uncentred) year effects of the scenario years (the
     simulator draws those the scenario leaves to its walk); by default the scenario's own.
+    ``slope_values``: the realised drift of each year's step (a local trend's walk), by default
+    the scenario's own (:meth:`Predictor.drift_vector` without innovations).
     """
     pred = scenario.predictor(spec.field)
     c = full_coords(scenario, spec)
@@ -487,7 +519,15 @@ def predictor_truth(
         f"{p}_year_effect": xr.DataArray(yv - yv.mean(), dims="year", coords={"year": years}),
         f"{p}_year_drift": xr.DataArray(float(pred.year_drift)),
         f"{p}_year_damping": xr.DataArray(float(pred.year_damping)),
+        f"{p}_sigma_drift": xr.DataArray(float(pred.sigma_drift)),
     }
+    if len(years) > 1:
+        sv = pred.drift_vector(years) if slope_values is None else np.asarray(slope_values)
+        out[f"{p}_year_slope"] = xr.DataArray(
+            np.asarray(sv, float)[-(len(years) - 1) :],
+            dims="year_step",
+            coords={"year_step": years[1:]},
+        )
     if "value_chain" in c:
         out[f"{p}_chain"] = xr.DataArray(
             [pred.chain.get(k, 0.0) for k in VALUE_CHAINS],
@@ -532,7 +572,12 @@ def truth(
     d: dict[str, xr.DataArray] = {}
     models = (*OUTCOME_MODELS, *GROWTH_MODELS) if models is None else tuple(models)
     for spec in (s for m in models for s in MODELS[m].linear):
-        d |= predictor_truth(scenario, spec, latent.get(f"year_effect/{spec.field}"))
+        d |= predictor_truth(
+            scenario,
+            spec,
+            latent.get(f"year_effect/{spec.field}"),
+            latent.get(f"year_slope/{spec.field}"),
+        )
     for m in models:
         spec_m = MODELS[m]
         for prm in (*spec_m.extra, *(q for qs in (spec_m.options or {}).values() for q in qs)):
@@ -575,6 +620,12 @@ def on_coords(truth_ds: xr.Dataset, coords: Mapping[str, Sequence[Any]]) -> xr.D
     selected on them. The identity when the coords are those of the truth."""
     out: dict[str, xr.DataArray] = {}
     for name, da in truth_ds.data_vars.items():
+        if "year_step" in da.dims and "year" in coords:  # a step per year after the first
+            have_s = [int(v) for v in da["year_step"].values]
+            want_s = [int(v) for v in list(coords["year"])[1:]]
+            if sorted(set(want_s) - set(have_s)):
+                raise ValueError(f"{name}: the truth has no value for year steps {want_s}")
+            da = da.isel(year_step=[have_s.index(w) for w in want_s])
         for dim in (d for d in ("year", "value_chain", "article", "trait") if d in da.dims):
             if dim not in coords:
                 continue

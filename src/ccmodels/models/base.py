@@ -63,7 +63,8 @@ class Model(Predictive, ABC):
     #: Rows per level from which "auto" centres a block (else design.AUTO_CENTER_MIN_ROWS)
     auto_center_min_rows: ClassVar[dict[str, int]] = {}
     trait_candidates: ClassVar[tuple[str, ...]] = TRAITS
-    #: whether the effect ``year_damping`` (a damped trend of the year walk) is available
+    #: whether the effects ``year_damping`` (a damped trend of the year walk) and
+    #: ``year_local_trend`` (its drift walks) are available
     damped_trend: ClassVar[bool] = False
 
     def __init__(
@@ -76,7 +77,7 @@ class Model(Predictive, ABC):
         defaults = self.default_effects()
         check_keys(effects or {}, list(defaults), "effect", f"{self.model_type} model: ")
         self.effects: dict[str, Any] = self.check_effects(defaults | dict(effects or {}))
-        for key in ("year_drift", "year_damping"):
+        for key in ("year_drift", "year_damping", "year_local_trend"):
             if not isinstance(self.effects.get(key, False), bool):
                 raise ModelConfigError(
                     f"{self.model_type} model: effect {key!r} must be true or false, got "
@@ -92,6 +93,23 @@ class Model(Predictive, ABC):
                 f"{self.model_type} model: effect 'year_damping' damps the year walk's drift; "
                 "turn 'year_drift' on too"
             )
+        if self.effects.get("year_local_trend"):
+            if not self.damped_trend:
+                raise ModelConfigError(
+                    f"{self.model_type} model: effect 'year_local_trend' (a walking drift) is "
+                    "available for the growth models (case_volume, group_size, value_chain)"
+                )
+            if not self.effects.get("year_drift"):
+                raise ModelConfigError(
+                    f"{self.model_type} model: effect 'year_local_trend' lets the year walk's "
+                    "drift walk; turn 'year_drift' on too"
+                )
+            if self.effects.get("year_damping"):
+                raise ModelConfigError(
+                    f"{self.model_type} model: effects 'year_damping' and 'year_local_trend' "
+                    "are two trend families (a fading drift, a walking drift); turn one off "
+                    "and compare the two by leave-future-out (ccmodels lfo)"
+                )
         check_keys(self.effects.get("traits", []), TRAITS, "trait")
         self.sampler: dict[str, Any] = merge_sampler(
             DEFAULT_SAMPLER | self.sampler_defaults | self.effect_sampler_defaults(), sampler
@@ -138,7 +156,9 @@ class Model(Predictive, ABC):
 
     def options(self) -> list[str]:
         """The parameter options that are on (see :func:`ccmodels.params.model_parameters`)."""
-        return [k for k in ("year_drift", "year_damping") if self.effects.get(k)]
+        return [
+            k for k in ("year_drift", "year_damping", "year_local_trend") if self.effects.get(k)
+        ]
 
     # ------------------------------------------------------------------ data
     def select(self, rows: pd.DataFrame) -> pd.DataFrame:

@@ -35,6 +35,7 @@ from pymc_extras.prior import Prior
 
 __all__ = [
     "DAMPING_PRIOR",
+    "DRIFT_WALK_PRIOR",
     "POOLING_GAMMA",
     "Centring",
     "linear_priors",
@@ -58,6 +59,8 @@ class Centring:
     article_precision: float | None = None
     #: the drift decays by ``year_damping`` a year (a damped trend)
     damped: bool = False
+    #: the drift itself walks with scale ``sigma_drift`` (a local linear trend)
+    local_trend: bool = False
 
 
 #: The damping factor of a damped trend: the drift of step ``k`` is ``drift * phi**k``. Forecasting
@@ -67,6 +70,16 @@ class Centring:
 #: decade. Beta(6, 2): mean 0.75, 90% between 0.47 and 0.95 (the drift's half-life from about
 #: one year to thirteen), so fading and near-persistent growth are both admitted.
 DAMPING_PRIOR = Prior("Beta", alpha=6.0, beta=2.0)
+
+
+#: The yearly scale of a local linear trend's drift walk (the drift of step ``k`` is that of
+#: step ``k - 1`` plus ``Normal(0, sigma_drift)``). The yearly growth of a count of new
+#: offences changes over years, not overnight: from explosive (+0.5 on the log scale) to flat
+#: over five to ten years is a change of 0.05-0.1 a year, and a law or a campaign may move it by
+#: 0.2-0.3 at once. HalfNormal(0.1): median 0.067, 95% below 0.2; over five projected years the
+#: drift's own walk alone then spreads the log count by about 7 * sigma_drift (sd), so a
+#: projection of growth that may stop, speed up or turn.
+DRIFT_WALK_PRIOR = Prior("HalfNormal", sigma=0.1)
 
 
 #: A boundary-avoiding prior for the pooling scale of a handful of groups (four value chains,
@@ -149,6 +162,8 @@ def year_effect(
         phi = out[f"{prefix}_year_damping"] = prior.create_variable(f"{prefix}_year_damping")
         k = len(pm.modelcontext(None).coords["year_step"])
         gain = phi ** pt.arange(k)
+    if c.drift and c.local_trend:
+        return out | _local_trend(prefix, priors, sigma)
     partial = isinstance(c.year, np.ndarray)
     if c.drift and (partial or c.year or _split_drift(priors["year_drift"]) is None):
         drift = out[f"{prefix}_year_drift"] = _var(priors, "year_drift", f"{prefix}_year_drift")
@@ -163,6 +178,27 @@ def year_effect(
         out[f"{prefix}_year_drift"] = pm.Deterministic(f"{prefix}_year_drift", drift)
     else:
         steps = drift * gain + pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step") * sigma
+    walk = pt.concatenate([pt.zeros(1), pt.cumsum(steps)])
+    out[f"{prefix}_year_effect"] = pm.Deterministic(
+        f"{prefix}_year_effect", walk - walk.mean(), dims="year"
+    )
+    return out
+
+
+def _local_trend(prefix: str, priors: Mapping[str, Prior], sigma: Any) -> dict[str, Any]:
+    """A local linear trend, non-centred: the drift of step ``k`` is ``year_drift +
+    sigma_drift * (w_0 + ... + w_k)`` (``{prefix}_year_slope``), the step that drift plus
+    ``sigma_year * z_k``; ``w`` and ``z`` iid Normal(0, 1). ``year_drift`` is the drift before
+    the first step (the simulator's convention: every walked step moves the drift)."""
+    out = {f"{prefix}_year_drift": _var(priors, "year_drift", f"{prefix}_year_drift")}
+    sd = out[f"{prefix}_sigma_drift"] = priors.get("sigma_drift", DRIFT_WALK_PRIOR).create_variable(
+        f"{prefix}_sigma_drift"
+    )
+    w = pm.Normal(f"{prefix}_year_drift_z", 0.0, 1.0, dims="year_step")
+    slope = out[f"{prefix}_year_slope"] = pm.Deterministic(
+        f"{prefix}_year_slope", out[f"{prefix}_year_drift"] + sd * pt.cumsum(w), dims="year_step"
+    )
+    steps = slope + pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step") * sigma
     walk = pt.concatenate([pt.zeros(1), pt.cumsum(steps)])
     out[f"{prefix}_year_effect"] = pm.Deterministic(
         f"{prefix}_year_effect", walk - walk.mean(), dims="year"

@@ -1,4 +1,5 @@
-"""Cases per year: negative binomial on a log rate that walks with drift (constant, or damped).
+"""Cases per year: negative binomial on a log rate that walks with drift (constant, damped or
+itself walking).
 
 Unit: one row per year (``year``, ``cases``; an offender table is counted first, see
 :func:`ccmodels.data.yearly_counts`). ``cases_t ~ NegBin(exposure_t * exp(volume_t),
@@ -15,6 +16,11 @@ first year) is ``volume_year_drift * volume_year_damping**k``, so growth can fad
 continue the decay. The factor's prior is ``Beta(6, 2)`` (:data:`ccmodels.models.blocks.
 DAMPING_PRIOR`, with its reasons): fading and near-persistent growth are both admitted, and
 with five years of data the prior carries much of the projection's width.
+
+A local linear trend (effect ``year_local_trend = true``): the drift itself walks, the drift of
+step ``k`` (``volume_year_slope``) that of step ``k - 1`` plus ``Normal(0, volume_sigma_drift)``
+(prior ``HalfNormal(0.1)``, :data:`ccmodels.models.blocks.DRIFT_WALK_PRIOR`); new years walk on
+from the last fitted step's drift, so a projection's spread grows faster with the horizon.
 
 Known breaks (effect ``breaks``: a list of ``{date = "2015-11-01", shift = "level"}`` or
 ``"drift"``; a bare date is a level shift) add ``volume_break[k] * x_k(year)`` to the log rate,
@@ -73,6 +79,9 @@ class CaseVolumeModel(GrowthModel):
             # a damped trend's yearly decay of the drift (effect year_damping): see
             # blocks.DAMPING_PRIOR for the reasons
             "year_damping": blocks.DAMPING_PRIOR.deepcopy(),
+            # a local linear trend's yearly change of the drift (effect year_local_trend):
+            # see blocks.DRIFT_WALK_PRIOR for the reasons
+            "sigma_drift": blocks.DRIFT_WALK_PRIOR.deepcopy(),
         }
 
     @classmethod

@@ -49,6 +49,8 @@ DEFAULT_EFFECTS: dict[str, Any] = {
     "year_drift": False,
     # the drift decays by a factor (year_damping) a year: growth that fades (needs year_drift)
     "year_damping": False,
+    # the drift itself walks (scale sigma_drift): a local linear trend (needs year_drift)
+    "year_local_trend": False,
     "year_centered": "auto",
     "chain": True,
     "chain_centered": "auto",

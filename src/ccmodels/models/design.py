@@ -265,6 +265,7 @@ def centring(
         bool(effects.get("year_drift", False)),
         precision,
         bool(effects.get("year_damping", False)),
+        bool(effects.get("year_local_trend", False)),
     )
 
 

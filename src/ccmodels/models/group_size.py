@@ -74,6 +74,9 @@ class GroupSizeModel(GrowthModel):
             # a damped trend's yearly decay of the walks' drifts (effect year_damping; both
             # the mean's and the shape's walk): see blocks.DAMPING_PRIOR for the reasons
             "year_damping": blocks.DAMPING_PRIOR.deepcopy(),
+            # a local linear trend's yearly change of the walks' drifts (effect
+            # year_local_trend; both walks): see blocks.DRIFT_WALK_PRIOR for the reasons
+            "sigma_drift": blocks.DRIFT_WALK_PRIOR.deepcopy(),
         }
 
     @classmethod

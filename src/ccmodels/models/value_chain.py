@@ -52,7 +52,10 @@ class ValueChainModel(GrowthModel):
         ) | {
             # a damped trend's yearly decay of each chain's drift (effect year_damping; one
             # factor per chain): see blocks.DAMPING_PRIOR for the reasons
-            "year_damping": blocks.DAMPING_PRIOR.deepcopy()
+            "year_damping": blocks.DAMPING_PRIOR.deepcopy(),
+            # a local linear trend's yearly change of each chain's drift (effect
+            # year_local_trend; one walk per chain): see blocks.DRIFT_WALK_PRIOR
+            "sigma_drift": blocks.DRIFT_WALK_PRIOR.deepcopy(),
         }
 
     @classmethod
@@ -75,11 +78,12 @@ class ValueChainModel(GrowthModel):
             raise ModelConfigError(
                 f"effect 'walk_correlation' must be true or false, got {value!r}"
             )
-        if value and effects.get("year_damping"):
-            raise ModelConfigError(
-                "value_chain model: effects 'walk_correlation' and 'year_damping' cannot be "
-                "combined (the correlated walks keep a constant drift); turn one off"
-            )
+        for trend in ("year_damping", "year_local_trend"):
+            if value and effects.get(trend):
+                raise ModelConfigError(
+                    f"value_chain model: effects 'walk_correlation' and {trend!r} cannot be "
+                    "combined (the correlated walks keep a constant drift); turn one off"
+                )
         return effects
 
     def _correlated(self) -> bool:

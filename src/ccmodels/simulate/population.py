@@ -43,6 +43,7 @@ import xarray as xr
 
 from ccmodels import __version__, fields, law, params
 from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
+from ccmodels.simulate.predictor import Predictor
 from ccmodels.simulate.scenario import Scenario
 
 __all__ = [
@@ -77,6 +78,7 @@ COMPONENTS: tuple[str, ...] = (
     "fine_case",
     "roles",
     "charges",
+    "drift_walk",
 )
 REF_TERM_MONTHS = 12.0  # probation covariate is log(term / 12 months)
 
@@ -215,10 +217,20 @@ def yearly_latent(
     t = (years - years[0]).astype(float)
     v = sc.volume
     z_vol = np.concatenate([[0.0], rng["volume"].normal(0, 1, n_years - 1)])
+    # the drift walks of local trends (volume, the four chains, the walked predictors): their
+    # own stream, so that the other walks keep their draws
+    z_drift = rng["drift_walk"].normal(0.0, 1.0, (5 + len(_WALKED), n_years))
+    slopes: dict[str, np.ndarray] = {}
+
+    def walked(fld: str, pred: Predictor, z: np.ndarray, u: np.ndarray) -> np.ndarray:
+        if pred.sigma_drift > 0 or pred.drift_path is not None:
+            slopes[f"year_slope/{fld}"] = pred.drift_vector(years, u)
+        return pred.year_vector(years, z, u)
+
     if v.log_rate is None:  # the readable form, as it always was
         log_rate = v.log_rate_start + v.drift * t + v.sd * np.cumsum(z_vol)
     else:
-        log_rate = v.log_rate.intercept + v.log_rate.year_vector(years, z_vol)
+        log_rate = v.log_rate.intercept + walked("volume.log_rate", v.log_rate, z_vol, z_drift[0])
     walk_rate = log_rate + np.log(v.scale)
     if v.breaks:
         x_b = fields.break_covariates(years, [(b.date, b.shift) for b in v.breaks])
@@ -236,7 +248,8 @@ def yearly_latent(
     else:
         chain_logit = np.column_stack(
             [
-                ch.logit[c].intercept + ch.logit[c].year_vector(years, z_ch[:, j])
+                ch.logit[c].intercept
+                + walked(f"chains.logit.{c}", ch.logit[c], z_ch[:, j], z_drift[1 + j])
                 for j, c in enumerate(VALUE_CHAINS)
             ]
         )
@@ -246,7 +259,8 @@ def yearly_latent(
     for j, fld in enumerate(_WALKED):
         if fld is None:
             continue
-        latent_q[f"year_effect/{fld}"] = sc.predictor(fld).year_vector(years, walk[j])
+        latent_q[f"year_effect/{fld}"] = walked(fld, sc.predictor(fld), walk[j], z_drift[5 + j])
+    latent_q |= slopes
     latent_q["year_effect/volume.log_rate"] = walk_rate - sc.predictor("volume.log_rate").intercept
     for j, c in enumerate(VALUE_CHAINS):
         fld = f"chains.logit.{c}"

@@ -55,7 +55,11 @@ class Predictor(_Frozen):
     first_year) + year_dev[year]``. Scenario years without an explicit value continue the walk
     from the nearest explicit one with steps ``Normal(year_drift, sigma_year)`` (the drift
     times ``year_damping**k`` at the walk's step ``k`` from its first year: a damped trend; drawn by the
-    simulator). The scales ``sigma_year``, ``sigma_chain`` and ``sigma_article`` are the
+    simulator). A local linear trend (``sigma_drift > 0``): the drift itself walks, the drift of
+    each walked step that of the step before plus ``Normal(0, sigma_drift)``, starting from
+    ``year_drift`` (the drift before the first walked step) or, past a ``drift_path`` (the drift
+    of the step into each of some consecutive years: a fitted walk's), from its last value.
+    The scales ``sigma_year``, ``sigma_chain`` and ``sigma_article`` are the
     pooling scales of the matching model: the truth its posterior is compared with, and the
     spread of new years and levels. Missing chain, article or trait entries mean 0. See
     :mod:`ccmodels.params` for the conventions of the truth (centring).
@@ -67,6 +71,8 @@ class Predictor(_Frozen):
     year_effect: FrozenYearMap | None = None
     year_drift: float = 0.0
     year_damping: float = Field(1.0, gt=0, le=1)
+    sigma_drift: float = Field(0.0, ge=0)
+    drift_path: FrozenYearMap | None = None
     sigma_year: float | None = Field(None, ge=0)
     chain: FrozenMap = Field(default_factory=_empty_map)
     sigma_chain: float | None = Field(None, ge=0)
@@ -89,13 +95,13 @@ class Predictor(_Frozen):
     def _traits(cls, v: Mapping[str, float]) -> Mapping[str, float]:
         return _check_keys(v, TRAITS, "trait")
 
-    @field_validator("year_effect")
+    @field_validator("year_effect", "drift_path")
     @classmethod
-    def _consecutive(cls, v: Mapping[int, float] | None) -> Mapping[int, float] | None:
+    def _consecutive(cls, v: Mapping[int, float] | None, info: Any) -> Mapping[int, float] | None:
         if v is not None:
             yrs = sorted(v)
             if not yrs or yrs != list(range(yrs[0], yrs[-1] + 1)):
-                raise ValueError(f"year_effect needs values for consecutive years, got {yrs}")
+                raise ValueError(f"{info.field_name} needs values for consecutive years, got {yrs}")
         return v
 
     @model_validator(mode="after")
@@ -107,10 +113,36 @@ class Predictor(_Frozen):
             )
         return self
 
-    def year_vector(self, years: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
+    def drift_vector(self, years: np.ndarray, drift_steps: np.ndarray | None = None) -> np.ndarray:
+        """The drift of the walk's step into each of ``years`` (consecutive): ``drift_path``
+        where it has a value, else ``year_drift * year_damping**k`` (``k`` the step's number
+        from the first explicit year) plus, with a local trend, ``sigma_drift`` times the
+        cumulative sum of ``drift_steps`` (standard normal draws, one per year) over the
+        walked years after the explicit ones (after ``drift_path``, if it goes further)."""
+        years = np.asarray(years, dtype=int)
+        known = dict(self.year_effect or {})
+        lo = min(known) if known else int(years[0])
+        k = np.maximum(years - lo - 1, 0).astype(float)
+        base = self.year_drift * self.year_damping**k
+        path = dict(self.drift_path or {})
+        start = max([*path, *known]) if (path or known) else int(years[0])
+        if path:
+            base = np.where(years > max(path), path[max(path)], base)
+        if self.sigma_drift > 0:
+            u = np.zeros(len(years)) if drift_steps is None else np.asarray(drift_steps, float)
+            base = base + self.sigma_drift * np.cumsum(np.where(years > start, u, 0.0))
+        return np.array([path.get(int(y), b) for y, b in zip(years, base, strict=True)])
+
+    def year_vector(
+        self,
+        years: np.ndarray,
+        steps: np.ndarray | None = None,
+        drift_steps: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Year effects over ``years`` (consecutive). Years outside an explicit
         ``year_effect`` continue its walk with ``steps`` (standard normal draws, one per
-        year; the simulator's own stream), scaled by ``sigma_year`` and shifted by the drift."""
+        year; the simulator's own stream), scaled by ``sigma_year`` and shifted by the drift
+        (:meth:`drift_vector`, whose local trend walks with ``drift_steps``)."""
         years = np.asarray(years, dtype=int)
         if self.year_effect is None:
             eff = self.year_slope * (years - years[0]).astype(float)
@@ -133,8 +165,7 @@ class Predictor(_Frozen):
                 )
             z = np.zeros(len(years)) if steps is None else np.asarray(steps, float)
             # a damped trend: the step into year y is the walk's step y - lo - 1 from ``lo``
-            k = np.maximum(years - lo - 1, 0).astype(float)
-            step = self.year_drift * self.year_damping**k + self.sigma_year * z
+            step = self.drift_vector(years, drift_steps) + self.sigma_year * z
             for i in range(len(years)):  # forward from the last known year
                 if years[i] > hi:
                     prev = out[i - 1] if i > 0 and not np.isnan(out[i - 1]) else known[hi]
