@@ -354,6 +354,26 @@ def test_the_damped_walk_keeps_the_drift_prior():
     assert abs(phi.mean() - 0.75) < 4 * np.sqrt(0.75 * 0.25 / 9) / np.sqrt(phi.size)
 
 
+def test_the_local_trend_keeps_its_priors():
+    """The reparameterised local trend (mean step free) leaves the declared priors: 2,000
+    prior draws of the first drift have the Normal(0, 0.5) mean and sd, sigma_drift the
+    HalfNormal(0.1) mean, and the drift of step k has variance 0.5**2 + (k + 1) * E[s**2]
+    (Monte Carlo error, 4 sd)."""
+    m = CaseVolumeModel(effects={"year_local_trend": True})
+    prior = m.prior(simulate(Scenario.default(), 3).offenders, draws=2000, seed=5)
+    d = prior["volume_year_drift"].values.ravel()
+    n = d.size
+    assert abs(d.mean()) < 4 * 0.5 / np.sqrt(n)
+    assert abs(d.std() - 0.5) < 4 * 0.5 / np.sqrt(2 * n)
+    s = prior["volume_sigma_drift"].values.ravel()
+    assert abs(s.mean() - 0.1 * np.sqrt(2 / np.pi)) < 4 * s.std() / np.sqrt(n)
+    slope = prior["volume_year_slope"].values.reshape(n, -1)
+    k = np.arange(slope.shape[1])
+    want = 0.25 + (k + 1) * 0.01
+    se = ((slope - slope.mean(0)) ** 2).std(0) / np.sqrt(n)  # of each sample variance
+    assert (np.abs(slope.var(0) - want) < 4 * se).all(), (slope.var(0), want)
+
+
 def test_a_local_trend_needs_the_drift_and_no_other_trend_family():
     with pytest.raises(Exception, match="turn 'year_drift' on"):
         CaseVolumeModel(effects={"year_local_trend": True, "year_drift": False})

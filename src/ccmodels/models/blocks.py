@@ -189,16 +189,35 @@ def _local_trend(prefix: str, priors: Mapping[str, Prior], sigma: Any) -> dict[s
     """A local linear trend, non-centred: the drift of step ``k`` is ``year_drift +
     sigma_drift * (w_0 + ... + w_k)`` (``{prefix}_year_slope``), the step that drift plus
     ``sigma_year * z_k``; ``w`` and ``z`` iid Normal(0, 1). ``year_drift`` is the drift before
-    the first step (the simulator's convention: every walked step moves the drift)."""
-    out = {f"{prefix}_year_drift": _var(priors, "year_drift", f"{prefix}_year_drift")}
-    sd = out[f"{prefix}_sigma_drift"] = priors.get("sigma_drift", DRIFT_WALK_PRIOR).create_variable(
-        f"{prefix}_sigma_drift"
-    )
+    the first step (the simulator's convention: every walked step moves the drift).
+
+    As in :func:`_drift_walk`, the mean step is a free parameter: with ``c`` the mean over the
+    steps of the drift walk's cumulative sums and ``z`` split into its mean ``z_bar`` and
+    zero-sum deviations, ``M = year_drift + sigma_drift * c + sigma_year * z_bar`` has ``M | c,
+    z_bar ~ Normal(mu + sigma_drift * c + sigma_year * z_bar, sd)`` for a ``Normal(mu, sd)``
+    drift prior: the same joint law, without the ridge between the drift and the innovations'
+    means that the counts cannot tell apart."""
+    sd_w = priors.get("sigma_drift", DRIFT_WALK_PRIOR).create_variable(f"{prefix}_sigma_drift")
+    out = {f"{prefix}_sigma_drift": sd_w}
+    k = len(pm.modelcontext(None).coords["year_step"])
     w = pm.Normal(f"{prefix}_year_drift_z", 0.0, 1.0, dims="year_step")
-    slope = out[f"{prefix}_year_slope"] = pm.Deterministic(
-        f"{prefix}_year_slope", out[f"{prefix}_year_drift"] + sd * pt.cumsum(w), dims="year_step"
-    )
-    steps = slope + pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step") * sigma
+    cw = pt.cumsum(w)
+    split = _split_drift(priors["year_drift"])
+    if split is None:  # a drift prior of another form: the plain walk
+        drift = _var(priors, "year_drift", f"{prefix}_year_drift")
+        slope = drift + sd_w * cw
+        steps = slope + pm.Normal(f"{prefix}_year_z", 0.0, 1.0, dims="year_step") * sigma
+    else:
+        mu, sd = split
+        z_bar = pm.Normal(f"{prefix}_year_mean_z", 0.0, 1.0 / np.sqrt(k))
+        dev = pm.ZeroSumNormal(f"{prefix}_year_z", sigma=1.0, dims="year_step") if k > 1 else 0.0
+        c = cw.mean()
+        mean_step = pm.Normal(f"{prefix}_year_mean_raw", mu + sd_w * c + sigma * z_bar, sd)
+        drift = pm.Deterministic(f"{prefix}_year_drift", mean_step - sd_w * c - sigma * z_bar)
+        slope = drift + sd_w * cw
+        steps = slope + sigma * (z_bar + dev)
+    out[f"{prefix}_year_drift"] = drift
+    out[f"{prefix}_year_slope"] = pm.Deterministic(f"{prefix}_year_slope", slope, dims="year_step")
     walk = pt.concatenate([pt.zeros(1), pt.cumsum(steps)])
     out[f"{prefix}_year_effect"] = pm.Deterministic(
         f"{prefix}_year_effect", walk - walk.mean(), dims="year"
