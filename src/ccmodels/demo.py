@@ -65,6 +65,14 @@ def _growth_checks(
         print(cmp.round(2).to_string())
 
 
+#: the case-volume trend families the demo compares (name, effects, fit file stem)
+TRENDS = (
+    ("constant drift", {}, "case_volume"),
+    ("damped trend", {"year_damping": True}, "case_volume_damped"),
+    ("local linear trend", {"year_local_trend": True}, "case_volume_local"),
+)
+
+
 def _trend_families(
     offenders: pd.DataFrame,
     fits: list[Path],
@@ -73,25 +81,25 @@ def _trend_families(
     seed: int,
     progress: bool | None,
 ) -> tuple[list[Path], list[float], pd.DataFrame]:
-    """Fit the damped trend of case volume beside the constant drift, compare the two by
-    leave-future-out cross-validation and return the growth fits to project with their
-    weights (constant, damped, group size, value chains) and the comparison. The weights are
-    the pseudo-BMA+ ones: with five years of data (two held-out years) stacking puts nearly all
-    the weight on one family, and the pseudo-BMA+ mixture was the best calibrated of the
-    package's projections on 5-year series (``benchmarks/forecast_calibration.py``)."""
+    """Fit the damped and the local linear trend of case volume beside the constant drift,
+    compare the three by leave-future-out cross-validation and return the growth fits to
+    project with their weights (the three trends, group size, value chains) and the
+    comparison. The weights are the pseudo-BMA+ ones: with five years of data (two held-out
+    years) stacking puts nearly all the weight on one family, and the pseudo-BMA+ mixture was
+    the best calibrated of the package's projections on 5-year series
+    (``benchmarks/forecast_calibration.py``)."""
     from ccmodels.validate import compare_lfo
 
-    damped = CaseVolumeModel(effects={"year_damping": True})
-    with expected_warnings():
-        damped.fit(offenders, draws=draws, seed=seed, progress=progress, loo=True)
-    path = damped.save(out / "fits" / "case_volume_damped.nc")
-    print(fit_text(damped), flush=True)
+    by_stem = {p.stem: p for p in fits}
+    for _, effects, stem in TRENDS[1:]:
+        m = CaseVolumeModel(effects=effects)
+        with expected_warnings():
+            m.fit(offenders, draws=draws, seed=seed, progress=progress, loo=True)
+        by_stem[stem] = m.save(out / "fits" / f"{stem}.nc")
+        print(fit_text(m), flush=True)
     rows = yearly_counts(offenders)[["year", "cases"]]
     cmp = compare_lfo(
-        {
-            "constant drift": CaseVolumeModel,
-            "damped trend": lambda: CaseVolumeModel(effects={"year_damping": True}),
-        },
+        {name: (lambda e=effects: CaseVolumeModel(effects=e)) for name, effects, _ in TRENDS},
         rows,
         min_train=LFO_MIN_TRAIN,
         seed=seed,
@@ -105,9 +113,11 @@ def _trend_families(
     )
     print(cmp.round(3).to_string(), flush=True)
     w = cmp["bb_weight"]
-    by_stem = {p.stem: p for p in fits}
-    growth = [by_stem["case_volume"], path, by_stem["group_size"], by_stem["value_chain"]]
-    return growth, [float(w["constant drift"]), float(w["damped trend"]), 1.0, 1.0], cmp
+    growth = [by_stem[stem] for *_, stem in TRENDS] + [
+        by_stem["group_size"],
+        by_stem["value_chain"],
+    ]
+    return growth, [float(w[name]) for name, *_ in TRENDS] + [1.0, 1.0], cmp
 
 
 def run_demo(
@@ -125,9 +135,9 @@ def run_demo(
     3. fit the sentence, probation and fine models and the growth models (case volume, group
        size, value chains; nutpie, 4 chains x ``draws``) and save them to ``out/fits/*.nc``;
        fit the zero-truncated group-size family too and print the LOO comparison;
-    4. fit the damped trend of case volume too, compare it with the constant drift by
-       leave-future-out cross-validation (``out/lfo.csv``) and project the growth fits to
-       :data:`HORIZON`, case volume as the two trends' mixture by their pseudo-BMA+ weights
+    4. fit the damped and the local linear trend of case volume too, compare the three
+       trends by leave-future-out cross-validation (``out/lfo.csv``) and project the growth
+       fits to :data:`HORIZON`, case volume as the trends' mixture by their pseudo-BMA+ weights
        (``out/projection.nc``, the table printed);
     5. write the report to ``out/report/index.html``: the fits, the projection with the
        comparison, and the study's published figures beside it (:data:`PUBLISHED`).
