@@ -186,7 +186,7 @@ def run_demo(
         print(fit_text(m), flush=True)
     _growth_checks(models["group_size"], pop.offenders, out, draws, seed, progress)
     growth, weights, cmp = _trend_families(pop.offenders, fits, out, draws, seed, progress)
-    fits.append(growth[1])
+    fits += growth[1 : len(TRENDS)]  # the damped and local trends' fits, in the report too
     print(
         f"\n== Projection to {HORIZON} ({time.perf_counter() - t0:.0f} s elapsed) ...", flush=True
     )
