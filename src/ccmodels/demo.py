@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import time
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -66,7 +68,7 @@ def _growth_checks(
 
 
 #: the case-volume trend families the demo compares (name, effects, fit file stem)
-TRENDS = (
+TRENDS: tuple[tuple[str, dict[str, Any], str], ...] = (
     ("constant drift", {}, "case_volume"),
     ("damped trend", {"year_damping": True}, "case_volume_damped"),
     ("local linear trend", {"year_local_trend": True}, "case_volume_local"),
@@ -99,7 +101,7 @@ def _trend_families(
         print(fit_text(m), flush=True)
     rows = yearly_counts(offenders)[["year", "cases"]]
     cmp = compare_lfo(
-        {name: (lambda e=effects: CaseVolumeModel(effects=e)) for name, effects, _ in TRENDS},
+        {name: partial(CaseVolumeModel, effects=effects) for name, effects, _ in TRENDS},
         rows,
         min_train=LFO_MIN_TRAIN,
         seed=seed,
