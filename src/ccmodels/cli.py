@@ -449,6 +449,14 @@ def demo(
     draws: Annotated[int, typer.Option("--draws")] = 1000,
     force: Annotated[bool, typer.Option("--force")] = False,
     progress: Progress = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes fitting at once (default: 2, or 1 on a one-core machine).",
+        ),
+    ] = None,
 ) -> None:
     """Simulate the calibrated cai2017 scenario, check its calibration, fit the sentence,
     probation and fine models and the growth models (case volume, group size, value chains),
@@ -458,7 +466,13 @@ def demo(
     t0 = time.perf_counter()
     try:
         ok = run_demo(
-            out=out, seed=seed, replicates=replicates, draws=draws, force=force, progress=progress
+            out=out,
+            seed=seed,
+            replicates=replicates,
+            draws=draws,
+            force=force,
+            progress=progress,
+            workers=workers,
         )
     except FileExistsError as exc:
         _fail(str(exc))

@@ -45,6 +45,11 @@ __all__ = [
 #: dropped first)
 MAX_COMPILED = 16
 _COMPILED: OrderedDict[str, Any] = OrderedDict()
+#: PyTensor mode of the functions evaluated a few hundred times after sampling (prior draws,
+#: the growth models' pointwise log-likelihood): Python thunks, no numba compilation (which
+#: costs 2-13 s per graph on a machine whose compile cache is empty, for calls that take
+#: well under a millisecond each)
+CHEAP_MODE = "FAST_COMPILE"
 _PRIOR: OrderedDict[str, Any] = OrderedDict()
 
 
@@ -91,6 +96,7 @@ def prior_draws(model: pm.Model, draws: int, seed: int) -> xr.Dataset:
             model=model,
             allow_input_downcast=True,
             accept_inplace=True,
+            mode=CHEAP_MODE,
         )
         shared = {str(v.name): v for v in model.data_vars if isinstance(v, SharedVariable)}
         _remember(_PRIOR, key, (fn, shared))
@@ -236,5 +242,7 @@ def _sample_nutpie(model: pm.Model, s: Mapping[str, Any], seed: int, show: bool)
 def log_likelihood(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
     """Add the pointwise log-likelihood of the observed variables (group ``log_likelihood``)."""
     if "log_likelihood" not in idata.children:
-        pm.compute_log_likelihood(idata, model=model, progressbar=False)
+        pm.compute_log_likelihood(
+            idata, model=model, progressbar=False, compile_kwargs={"mode": CHEAP_MODE}
+        )
     return idata
