@@ -328,3 +328,34 @@ def test_partial_year_centring_is_offered_only_where_the_model_says(population):
     with pytest.raises(ModelConfigError, match=r"must be one of true, false, 'auto', got"):
         with expected_warnings():
             SentenceModel(effects={"chain_centered": "partial"}).build(population.offenders)
+
+
+def test_cheap_mode_log_likelihood_equals_the_compiled_one(population):
+    """The growth models' pointwise log-likelihood, evaluated with Python thunks
+    (``sampling.CHEAP_MODE``), equals PyMC's numba-compiled one on the same draws."""
+    from ccmodels.models import GroupSizeModel, sampling
+
+    m = GroupSizeModel()
+    model, _ = m._build(m.prepare(population.offenders))
+    draws = sampling.prior_draws(model, 20, seed=3)
+    free = [v.name for v in model.free_RVs]
+    cheap = sampling.log_likelihood(xr.DataTree.from_dict({"posterior": draws[free]}), model)
+    compiled = pm.compute_log_likelihood(
+        xr.DataTree.from_dict({"posterior": draws[free]}), model=model, progressbar=False
+    )
+    (name,) = [v.name for v in model.observed_RVs]
+    a = cheap["log_likelihood"][name].values
+    b = compiled["log_likelihood"][name].values
+    assert a.shape == b.shape and np.isfinite(a).all()
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_prior_draws_are_the_same_for_the_same_seed_and_differ_for_another(population):
+    from ccmodels.models import GroupSizeModel, sampling
+
+    m = GroupSizeModel()
+    model, _ = m._build(m.prepare(population.offenders))
+    a, b = sampling.prior_draws(model, 50, seed=1), sampling.prior_draws(model, 50, seed=1)
+    c = sampling.prior_draws(model, 50, seed=2)
+    xr.testing.assert_identical(a, b)
+    assert not np.allclose(a["size_alpha_intercept"].values, c["size_alpha_intercept"].values)
