@@ -228,6 +228,14 @@ def report(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes building the fits' parts at once (the report is the same).",
+        ),
+    ] = 1,
 ) -> None:
     """Build the posterior report (index.html, summary.json, figures/) from saved fits, with
     a projection, the comparison of its trend families and published figures if given."""
@@ -243,6 +251,7 @@ def report(
             projection=projection,
             comparison=comparison,
             published=published,
+            workers=workers,
         )
     except (FileExistsError, FileNotFoundError, FitFileError, ValueError) as exc:
         _fail(str(exc))

@@ -178,8 +178,10 @@ def run_demo(
        comparison, and the study's published figures beside it (:data:`PUBLISHED`).
 
     A fit's time on a machine whose compile caches are empty is mostly numba compiling its
-    graph, on one core: two workers compile two models at once. The results are the same
-    whatever the number of workers (each fit has its own seed).
+    graph, on one core: two workers compile two models at once; they build the report's parts
+    too. The results are the same whatever the number of workers (each fit has its own seed).
+    The workers are spawned processes, which import the calling script again: from a script,
+    call ``run_demo`` under ``if __name__ == "__main__":``.
 
     Returns True when every calibration target passes and every fit converged ("ok").
 
@@ -272,6 +274,7 @@ def run_demo(
         projection=proj_path,
         comparison=cmp if proj_path is not None else None,
         published=PUBLISHED if proj_path is not None else None,
+        workers=n_workers,
     )
     verdicts = ", ".join(f"{k}: {v}" for k, v in rep.verdicts.items())
     print(f"report: {rep.index_html} (verdicts {verdicts})")

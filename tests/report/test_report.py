@@ -22,7 +22,13 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ccmodels.models import DispositionModel, FineModel, ProbationModel, SentenceModel
+from ccmodels.models import (
+    DispositionModel,
+    FineModel,
+    FitFileError,
+    ProbationModel,
+    SentenceModel,
+)
 from ccmodels.report import BUILDERS, ReportResult, build
 from ccmodels.report import diagnostics as dg
 from ccmodels.report.build import jsonable
@@ -265,6 +271,35 @@ def test_rebuilt_from_saved_files_is_the_same(
     assert report.sections == report_from_files.sections
     assert [p.name for p in report.figures] == [p.name for p in report_from_files.figures]
     assert parse(report).sections == parse(report_from_files).sections
+
+
+def test_built_by_two_workers_is_the_same(saved: list[Path], tmp_path: Path) -> None:
+    """Two worker processes (each reading its fit files) write the same report: summary, page
+    sections and every figure, byte for byte; a model type seen twice gets the same labels."""
+    files = [saved[0], saved[0]]
+    one = build(files, tmp_path / "one", title=None)
+    two = build(files, tmp_path / "two", title=None, workers=2)
+    a, b = strict_json(one.summary_json), strict_json(two.summary_json)
+    a.pop("created"), b.pop("created")
+    assert a == b
+    assert one.sections == two.sections and parse(one).sections == parse(two).sections
+    assert "sentence-2" in two.verdicts
+    assert [p.read_bytes() for p in one.figures] == [p.read_bytes() for p in two.figures]
+
+
+def test_bad_inputs_with_workers_get_the_one_by_one_errors(
+    saved: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "not_a_fit.nc"
+    bad.write_text("plain text")
+    with pytest.raises(FitFileError, match="not_a_fit.nc"):
+        build([saved[0], bad], tmp_path / "r1", workers=2)
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        build(saved, tmp_path / "r2", workers=0)
+    monkeypatch.delitem(BUILDERS, "probation")
+    with pytest.raises(ValueError, match="no report builder for model type 'probation'"):
+        build(saved, tmp_path / "r3", workers=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_fit.nc"]
 
 
 # ---------------------------------------------------------------------- verdicts

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import platform
 import shutil
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -79,6 +81,7 @@ def build(
     projection: str | os.PathLike[str] | xr.Dataset | None = None,
     comparison: str | os.PathLike[str] | pd.DataFrame | None = None,
     published: str | os.PathLike[str] | None = None,
+    workers: int = 1,
 ) -> ReportResult:
     """Write the posterior report of one or more fits.
 
@@ -103,6 +106,13 @@ def build(
     published : path, optional
         Published figures (TOML, see :mod:`ccmodels.report.published`) drawn beside the
         projection as context.
+    workers : int, default 1
+        Processes building the fits' parts at once (each reads its fit file and draws its
+        figures). Used when the fits are given as files and every model type has a built-in
+        builder; otherwise, and with ``workers=1``, the parts are built here one by one. The
+        report is the same either way. The workers are spawned processes, which import the
+        calling script again: from a script, call ``build`` with ``workers > 1`` under
+        ``if __name__ == "__main__":``.
 
     Returns
     -------
@@ -113,8 +123,8 @@ def build(
     FileExistsError
         If ``out_dir`` exists and ``overwrite`` is false, or it is a file.
     ValueError
-        If no fit is given, a model is not fitted or no report builder is registered for
-        its model type.
+        If no fit is given, a model is not fitted, no report builder is registered for
+        its model type, or ``workers`` is below 1.
 
     Notes
     -----
@@ -140,9 +150,17 @@ def build(
         raise ValueError("no fits given: pass fitted models or paths to saved fits (.nc)")
     if projection is None and (comparison is not None or published is not None):
         raise ValueError("comparison and published figures are shown with a projection: give one")
+    if int(workers) < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
     extras = _projection_part(projection, comparison, published)
-    contexts = _contexts(items)
-    reports: list[ModelReport] = [BUILDERS[c.model_type](c) for c in contexts]
+    labels = _file_labels(items) if int(workers) > 1 and len(items) > 1 else None
+    if labels is None:
+        reports: list[ModelReport] = [BUILDERS[c.model_type](c) for c in _contexts(items)]
+    else:
+        with ProcessPoolExecutor(
+            min(int(workers), len(items)), mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            reports = list(pool.map(_file_part, [str(p) for p in items], labels))
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     page_title = title or "Posterior report: " + ", ".join(r.label for r in reports)
     summary = {
@@ -226,21 +244,54 @@ def _tree_of(item: FitLike) -> tuple[xr.DataTree, str]:
     return idata, source_name(None)
 
 
-def _contexts(items: Iterable[FitLike]) -> list[FitContext]:
-    out: list[FitContext] = []
+def _labels(kinds: Iterable[str]) -> list[str]:
+    """Report labels of fits of these model types, in order: ``sentence``, ``sentence-2``..."""
     seen: dict[str, int] = {}
-    for item in items:
-        tree, source = _tree_of(item)
+    out = []
+    for kind in kinds:
+        seen[kind] = seen.get(kind, 0) + 1
+        out.append(kind if seen[kind] == 1 else f"{kind}-{seen[kind]}")
+    return out
+
+
+def _file_labels(items: Sequence[FitLike]) -> list[str] | None:
+    """The labels of fits given as files, read from the files' attributes alone, when every
+    model type has a built-in builder (which a worker process has too); else None."""
+    import h5netcdf
+
+    if not all(isinstance(p, (str, os.PathLike)) for p in items):
+        return None
+    kinds = []
+    for p in items:
+        try:
+            with h5netcdf.File(p, "r") as f:
+                kinds.append(str(f.attrs["model_type"]))
+        except Exception:  # unreadable: the one-by-one path says why, with the file's name
+            return None
+    if not all(k in BUILDERS and BUILDERS[k].__module__.startswith("ccmodels.") for k in kinds):
+        return None
+    return _labels(kinds)
+
+
+def _file_part(path: str, label: str) -> ModelReport:
+    """One fit's part of the report, from its file (in a worker process)."""
+    tree, source = _tree_of(path)
+    return BUILDERS[str(tree.attrs["model_type"])](FitContext(tree, label, source))
+
+
+def _contexts(items: Iterable[FitLike]) -> list[FitContext]:
+    trees = [_tree_of(item) for item in items]
+    for tree, source in trees:
         kind = str(tree.attrs["model_type"])
         if kind not in BUILDERS:
             raise ValueError(
                 f"no report builder for model type {kind!r} ({source}); registered: "
                 f"{', '.join(sorted(BUILDERS))} (add one with ccmodels.report.register)"
             )
-        seen[kind] = seen.get(kind, 0) + 1
-        label = kind if seen[kind] == 1 else f"{kind}-{seen[kind]}"
-        out.append(FitContext(tree, label, source))
-    return out
+    labels = _labels(str(tree.attrs["model_type"]) for tree, _ in trees)
+    return [
+        FitContext(tree, label, source) for (tree, source), label in zip(trees, labels, strict=True)
+    ]
 
 
 # ---------------------------------------------------------------------- outputs
