@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import multiprocessing
 import os
 import shutil
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
@@ -28,7 +27,7 @@ from ccmodels.models import (
 from ccmodels.models.describe import fit_text
 from ccmodels.project import ProjectionError, project, table
 from ccmodels.simulate import Scenario, calibrate, simulate
-from ccmodels.util import expected_warnings
+from ccmodels.util import expected_warnings, worker_pool
 
 __all__ = ["run_demo"]
 
@@ -217,7 +216,7 @@ def run_demo(
         f"{'es' if n_workers > 1 else ''}; meanwhile the calibration check",
         flush=True,
     )
-    pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = worker_pool(n_workers)
     try:
         jobs: dict[str, Future[tuple[str, pd.DataFrame | None]]] = {
             name: pool.submit(_job, name, out, draws, seed) for name in JOBS

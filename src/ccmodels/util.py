@@ -1,12 +1,15 @@
-"""Small shared helpers: progress bars that stay quiet off a terminal; "did you mean" hints."""
+"""Small shared helpers: progress bars that stay quiet off a terminal; "did you mean" hints;
+worker process pools."""
 
 from __future__ import annotations
 
 import difflib
+import multiprocessing
 import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -20,6 +23,7 @@ __all__ = [
     "expected_warnings",
     "progress_bar",
     "progress_enabled",
+    "worker_pool",
 ]
 
 
@@ -63,3 +67,12 @@ def expected_warnings() -> Iterator[None]:
         for message, category in EXPECTED_WARNINGS:
             warnings.filterwarnings("ignore", message=message, category=category)
         yield
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes (not forked: numba, LLVM and nutpie's threads
+    do not survive a fork). A spawned process imports the calling script again, so a script
+    that starts one guards its work with ``if __name__ == "__main__":``."""
+    if int(workers) < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
+    return ProcessPoolExecutor(int(workers), mp_context=multiprocessing.get_context("spawn"))

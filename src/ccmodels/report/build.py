@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import platform
 import shutil
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -27,6 +25,7 @@ from ccmodels.models.persistence import check_fit, read_fit
 from ccmodels.report.core import BUILDERS, FitContext, ModelReport, source_name
 from ccmodels.report.diagnostics import THRESHOLDS
 from ccmodels.report.html import render
+from ccmodels.util import worker_pool
 
 __all__ = ["ReportResult", "build"]
 
@@ -157,9 +156,7 @@ def build(
     if labels is None:
         reports: list[ModelReport] = [BUILDERS[c.model_type](c) for c in _contexts(items)]
     else:
-        with ProcessPoolExecutor(
-            min(int(workers), len(items)), mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
+        with worker_pool(min(int(workers), len(items))) as pool:
             reports = list(pool.map(_file_part, [str(p) for p in items], labels))
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     page_title = title or "Posterior report: " + ", ".join(r.label for r in reports)
