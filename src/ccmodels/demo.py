@@ -27,7 +27,7 @@ from ccmodels.models import (
 from ccmodels.models.describe import fit_text
 from ccmodels.project import ProjectionError, project, table
 from ccmodels.simulate import Scenario, calibrate, simulate
-from ccmodels.util import expected_warnings, worker_pool
+from ccmodels.util import expected_warnings, worker_count, worker_pool
 
 __all__ = ["run_demo"]
 
@@ -193,9 +193,7 @@ def run_demo(
     """
     from ccmodels.report import build
 
-    n_workers = default_workers() if workers is None else int(workers)
-    if n_workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers})")
+    n_workers = default_workers() if workers is None else worker_count(workers)
     out = Path(out)
     if out.exists():
         if not force:

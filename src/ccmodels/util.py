@@ -23,6 +23,7 @@ __all__ = [
     "expected_warnings",
     "progress_bar",
     "progress_enabled",
+    "worker_count",
     "worker_pool",
 ]
 
@@ -73,6 +74,13 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of ``workers`` spawned processes (not forked: numba, LLVM and nutpie's threads
     do not survive a fork). A spawned process imports the calling script again, so a script
     that starts one guards its work with ``if __name__ == "__main__":``."""
+    return ProcessPoolExecutor(
+        worker_count(workers), mp_context=multiprocessing.get_context("spawn")
+    )
+
+
+def worker_count(workers: int) -> int:
+    """``workers`` as a number of processes: at least 1, else a ``ValueError``."""
     if int(workers) < 1:
         raise ValueError(f"workers must be at least 1 (got {workers})")
-    return ProcessPoolExecutor(int(workers), mp_context=multiprocessing.get_context("spawn"))
+    return int(workers)

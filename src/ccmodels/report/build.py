@@ -25,7 +25,7 @@ from ccmodels.models.persistence import check_fit, read_fit
 from ccmodels.report.core import BUILDERS, FitContext, ModelReport, source_name
 from ccmodels.report.diagnostics import THRESHOLDS
 from ccmodels.report.html import render
-from ccmodels.util import worker_pool
+from ccmodels.util import worker_count, worker_pool
 
 __all__ = ["ReportResult", "build"]
 
@@ -149,14 +149,13 @@ def build(
         raise ValueError("no fits given: pass fitted models or paths to saved fits (.nc)")
     if projection is None and (comparison is not None or published is not None):
         raise ValueError("comparison and published figures are shown with a projection: give one")
-    if int(workers) < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers})")
+    workers = worker_count(workers)
     extras = _projection_part(projection, comparison, published)
-    labels = _file_labels(items) if int(workers) > 1 and len(items) > 1 else None
+    labels = _file_labels(items) if workers > 1 and len(items) > 1 else None
     if labels is None:
         reports: list[ModelReport] = [BUILDERS[c.model_type](c) for c in _contexts(items)]
     else:
-        with worker_pool(min(int(workers), len(items))) as pool:
+        with worker_pool(min(workers, len(items))) as pool:
             reports = list(pool.map(_file_part, [str(p) for p in items], labels))
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     page_title = title or "Posterior report: " + ", ".join(r.label for r in reports)
