@@ -28,7 +28,6 @@ from ccmodels.models.case_effect import gh_rule
 from ccmodels.models.disposition import DispositionModel
 from ccmodels.models.likelihoods import censored_normal as cn
 from ccmodels.models.pipeline import PipelineError, SentencingPipeline
-from ccmodels.models.sentence import censored_lognormal_mean
 
 FAST = {"draws": 100, "tune": 150, "chains": 2, "progress": False}
 
@@ -263,15 +262,6 @@ def test_posterior_and_prior_predictive(fitted, population):
     prior = SentenceModel().sample_prior_predictive(population.offenders, draws=50)
     assert prior["term_months"].sizes["sample"] == 50
     assert float(prior["term_months"].min()) >= 1.0
-
-
-def test_censored_lognormal_mean_matches_monte_carlo():
-    rng = np.random.default_rng(0)
-    z = rng.normal(3.5, 0.8, 2_000_000)
-    mc = np.clip(np.exp(z), 1.0, 36.0).mean()
-    se = np.clip(np.exp(z), 1.0, 36.0).std() / np.sqrt(z.size)
-    exact = censored_lognormal_mean(np.array(3.5), np.array(0.8), np.array(1.0), np.array(36.0))
-    assert abs(float(exact) - mc) < 4 * se
 
 
 def test_integrated_case_likelihood_matches_brute_force():

@@ -240,24 +240,6 @@ def test_disposition_parameters_leave_cases_and_traits_unchanged(seed, shift, ca
     _same(a.offenders, b.offenders, ["case_id", "defendant", *TRAITS, "age"])
 
 
-@given(
-    lp_ex=st.lists(st.floats(-30, 30), min_size=1, max_size=20),
-    lp_fo=st.floats(-30, 30),
-    ok=st.booleans(),
-)
-def test_disposition_probabilities_are_a_distribution(lp_ex, lp_fo, ok):
-    from ccmodels.simulate.population import disposition_probabilities
-
-    a = np.array(lp_ex)
-    p_ex, p_fo = disposition_probabilities(a, np.where(ok, lp_fo, -np.inf))
-    assert np.all((p_ex >= 0) & (p_fo >= 0) & (p_ex + p_fo <= 1 + 1e-12))
-    if not ok:
-        assert np.all(p_fo == 0)
-    # P(exempt) rises with its own logit
-    order = np.argsort(a)
-    assert np.all(np.diff(p_ex[order]) >= -1e-15)
-
-
 @given(sc=scenarios, seed=seeds)
 def test_roles_follow_the_law(sc, seed):
     """Art. 26: principals are co-defendants who are not accessories; art. 97: a ringleader

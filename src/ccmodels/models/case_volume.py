@@ -43,13 +43,12 @@ import xarray as xr
 from pymc_extras.prior import Prior
 from scipy import stats
 
-from ccmodels import fields
+from ccmodels import fields, outcomes
 from ccmodels.data import DataValidationError
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, ModelConfigError
 from ccmodels.models.design import Design
 from ccmodels.models.growth import GrowthModel, check_counts
-from ccmodels.simulate.population import negbin
 
 __all__ = ["CaseVolumeModel"]
 
@@ -189,7 +188,7 @@ class CaseVolumeModel(GrowthModel):
     ) -> dict[str, np.ndarray]:
         mu = self._rate(draws, d, rng)
         alpha = np.asarray(draws["volume_dispersion"], float)[:, None]
-        return {"cases": negbin(rng, mu, np.broadcast_to(alpha, mu.shape)).astype(float)}
+        return {"cases": outcomes.negbin(rng, mu, np.broadcast_to(alpha, mu.shape)).astype(float)}
 
     def new_design(self, new_data: pd.DataFrame) -> Design:
         rows = new_data.copy()

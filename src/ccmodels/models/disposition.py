@@ -43,27 +43,19 @@ import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
 
-from ccmodels import law
+from ccmodels import law, outcomes
 from ccmodels.models import blocks, case_effect
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design, binary_outcome_scales
 from ccmodels.models.likelihoods import logit_cells as lc
 from ccmodels.models.summaries import group_summary
 
-__all__ = ["CATEGORIES", "DispositionModel", "log_share", "probabilities"]
+__all__ = ["CATEGORIES", "DispositionModel", "log_share"]
 
 #: the categories, in the order of the codes (0 is the reference)
 CATEGORIES = ("custodial", "exempt", "fine_only")
 _CODE = {"fixed_term": 0, "detention": 0, "exempt": 1, "fine_only": 2}
 _NEVER = -1e4  # a logit whose exponential is exactly 0 in float64
-
-
-def probabilities(lp_exempt: Any, lp_fine_only: Any, fine_only_ok: Any) -> tuple[Any, Any]:
-    """P(exempt) and P(fine only) of the multinomial logit (NumPy), 0 for fine only where the
-    article forbids it; P(custodial) is the rest."""
-    lp_fo = np.where(fine_only_ok, lp_fine_only, -np.inf)
-    log_den = np.logaddexp(0.0, np.logaddexp(lp_exempt, lp_fo))
-    return np.exp(lp_exempt - log_den), np.exp(lp_fo - log_den)
 
 
 def log_share(l_ex: Any, l_fo: Any, y: Any) -> Any:
@@ -282,12 +274,11 @@ class DispositionModel(Model):
         else:
             case = d.extra["case_all"]
             n_cases = int(case.max()) + 1 if len(case) else 0
-            z = rng.normal(0.0, 1.0, (l_ex.shape[0], n_cases))
-            u = (z * np.asarray(params["disp_sigma_case"])[:, None])[:, case]
-        p_ex, p_fo = probabilities(l_ex + u, l_fo + u, d.extra["fine_only_ok"][None, :])
-        r = rng.random(p_ex.shape)
-        exempt = r < p_ex
-        fine_only = ~exempt & (r < p_ex + p_fo)
+            u = outcomes.case_effects(rng, params["disp_sigma_case"], n_cases)[:, case]
+        p_ex, p_fo = outcomes.disposition_probabilities(
+            l_ex + u, l_fo + u, d.extra["fine_only_ok"][None, :]
+        )
+        exempt, fine_only = outcomes.disposition(rng.random(p_ex.shape), p_ex, p_fo)
         return {"exempt": exempt.astype(float), "fine_only": fine_only.astype(float)}
 
     # ------------------------------------------------------------------ summaries

@@ -37,22 +37,15 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 from pymc_extras.prior import Prior
-from scipy.special import ndtr
 
-from ccmodels import law
+from ccmodels import law, outcomes
 from ccmodels.models import blocks, case_effect
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.design import Design, log_outcome_scales
 from ccmodels.models.likelihoods import censored_normal as cn
 from ccmodels.models.summaries import group_summary
 
-__all__ = ["FineModel", "censored_below_lognormal_mean", "required"]
-
-
-def censored_below_lognormal_mean(mu: np.ndarray, s: Any, floor: np.ndarray) -> np.ndarray:
-    """E[max(exp(Z), floor)] for Z ~ Normal(mu, s)."""
-    a = (np.log(floor) - mu) / s
-    return floor * ndtr(a) + np.exp(mu + s**2 / 2) * ndtr(s - a)
+__all__ = ["FineModel", "required"]
 
 
 def required(rows: pd.DataFrame) -> np.ndarray:
@@ -183,7 +176,7 @@ class FineModel(Model):
         mu = self.eta("fine_amount", params, d, rng, rows=first)
         s2 = np.asarray(params["fine_amount_sigma"]) ** 2
         s = np.sqrt(s2 + np.asarray(params["fine_amount_sigma_case"]) ** 2)[:, None]
-        return censored_below_lognormal_mean(mu, s, floor[None, first])[:, inv]
+        return outcomes.censored_below_lognormal_mean(mu, s, floor[None, first])[:, inv]
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
         """Expected fine (yuan) for new offenders, or replicated fines with
@@ -206,10 +199,10 @@ class FineModel(Model):
         mu = self.eta("fine_amount", params, d, rng)
         s = np.asarray(params["fine_amount_sigma"])[:, None]
         case = d.extra["case"]
-        u = rng.normal(0.0, 1.0, (mu.shape[0], int(case.max()) + 1 if len(case) else 0))
-        mu = mu + (u * np.asarray(params["fine_amount_sigma_case"])[:, None])[:, case]
-        amount = np.maximum(np.exp(mu + s * rng.normal(0, 1, mu.shape)), d.extra["floor"][None])
-        return {"fine_yuan": amount}
+        n_cases = int(case.max()) + 1 if len(case) else 0
+        u = outcomes.case_effects(rng, params["fine_amount_sigma_case"], n_cases)
+        z = rng.normal(0, 1, mu.shape)
+        return {"fine_yuan": outcomes.fine_amount(z, mu + u[:, case], s, d.extra["floor"][None])}
 
     # ------------------------------------------------------------------ summaries
     def derived(self) -> dict[str, pd.DataFrame]:

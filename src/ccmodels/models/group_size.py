@@ -10,7 +10,7 @@ predictors of :mod:`ccmodels.params`; the family (effect ``family``) is
 
 Both log-probabilities are written out in closed form (no ``pm.Truncated``), so that every
 sampler backend runs them. The simulator draws group sizes the same way
-(:func:`ccmodels.simulate.population.negbin`, :func:`~ccmodels.simulate.population.ztnb`).
+(:func:`ccmodels.outcomes.group_sizes`).
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ import xarray as xr
 from pymc_extras.prior import Prior
 from scipy import stats
 
+from ccmodels import outcomes
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, ModelConfigError
 from ccmodels.models.design import Design
 from ccmodels.models.growth import GrowthModel, check_counts, yearly_check
-from ccmodels.simulate.population import negbin, ztnb
 
 __all__ = ["FAMILIES", "GroupSizeModel", "nb_logp", "ztnb_logp"]
 
-FAMILIES = ("shifted", "ztnb")
+FAMILIES = outcomes.GROUP_SIZE_FAMILIES
 
 
 def nb_logp(y: Any, mu: Any, alpha: Any) -> Any:
@@ -134,14 +134,12 @@ class GroupSizeModel(GrowthModel):
         self, draws: Draws, d: Design, rng: np.random.Generator, conditional: bool = False
     ) -> dict[str, np.ndarray]:
         mu, alpha = self._parts(draws, d, rng)
-        n = 1 + negbin(rng, mu, alpha) if self.family == "shifted" else ztnb(rng, mu, alpha)
+        n = outcomes.group_sizes(rng, self.family, mu, alpha)
         return {"n_defendants": np.asarray(n, dtype=float)}
 
     def mean_size(self, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         """Expected defendants per case given ``mu`` and ``alpha``."""
-        if self.family == "shifted":
-            return 1.0 + mu
-        return mu / -np.expm1(alpha * (np.log(alpha) - np.log(alpha + mu)))
+        return outcomes.mean_group_size(self.family, mu, alpha)
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
         """Defendants per case for new cases: the expected number (``kind="mean"``) or a

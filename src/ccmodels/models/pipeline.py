@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels import law
+from ccmodels import law, outcomes
 from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
 from ccmodels.models.base import Model
 from ccmodels.models.predictive import Draws
@@ -115,25 +115,21 @@ class SentencingPipeline:
             p["sentence"], m["sentence"].new_design(rows), rng
         )
         term = np.where(custodial, term_all["term_months"], 0.0)
-        codes = {k: law.SENTENCE_TYPES.index(k) for k in law.SENTENCE_TYPES}
-        st_code = np.select(
-            [exempt, fine_only, custodial & (term < law.FIXED_TERM_MONTHS[0])],
-            [codes["exempt"], codes["fine_only"], codes["detention"]],
-            codes["fixed_term"],
-        )
+        st_code = outcomes.sentence_type_codes(exempt, fine_only, term)
         st = np.asarray(law.SENTENCE_TYPES, dtype=object)[st_code]
 
         prob_model = m["probation"]
         d_pr = prob_model.new_design(rows)
         lp = prob_model.eta("prob", p["probation"], d_pr, rng)
-        x = np.log(np.where(term > 0, term, 12.0) / 12.0)
+        x = outcomes.log_term_covariate(term)
         case = d_pr.extra["case_all"]
-        u = rng.normal(0.0, 1.0, (int(draws), int(case.max()) + 1 if n else 0))
-        u = (u * p["probation"]["prob_sigma_case"][:, None])[:, case]
-        logit = lp + p["probation"]["prob_log_term"][:, None] * x + u
+        u = outcomes.case_effects(
+            rng, p["probation"]["prob_sigma_case"], int(case.max()) + 1 if n else 0
+        )
+        logit = lp + p["probation"]["prob_log_term"][:, None] * x + u[:, case]
         lead = rows["ringleader"].to_numpy(bool) if "ringleader" in rows else False
         eligible = law.probation_eligible(st, term, rows["recidivist"].to_numpy(bool), lead)
-        probation = eligible & (rng.random(logit.shape) < 1.0 / (1.0 + np.exp(-logit)))
+        probation = outcomes.probation(rng.random(logit.shape), logit, eligible)
 
         fine_model = m["fine"]
         amount = fine_model.simulate_outcomes(p["fine"], fine_model.new_design(rows), rng)

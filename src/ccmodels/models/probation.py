@@ -29,9 +29,8 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 from pymc_extras.prior import Prior
-from scipy.special import expit
 
-from ccmodels import law
+from ccmodels import law, outcomes
 from ccmodels import params as P
 from ccmodels.data.schema import TRAITS
 from ccmodels.models import blocks, case_effect
@@ -42,7 +41,6 @@ from ccmodels.models.summaries import group_summary, interval
 
 __all__ = ["ProbationModel"]
 
-REF_TERM = 12.0
 #: Offenders (at most) over which the traits' average marginal effects are averaged.
 AME_ROWS = 4000
 
@@ -112,7 +110,7 @@ class ProbationModel(Model):
     def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
         term = rows["term_months"].to_numpy(float)
         elig = eligible(rows)
-        x = np.log(np.where(term > 0, term, REF_TERM) / REF_TERM)
+        x = outcomes.log_term_covariate(term)
         y = rows["probation"].to_numpy(int) if "probation" in rows else np.zeros(len(rows), int)
         return {"log_term": x, "eligible": elig, "y": y} | case_effect.case_design(rows)
 
@@ -211,10 +209,10 @@ class ProbationModel(Model):
             u = self.case_effects(params, d, rng)
         else:
             case = d.extra["case_all"]
-            z = rng.normal(0.0, 1.0, (lp.shape[0], int(case.max()) + 1 if len(case) else 0))
-            u = (z * np.asarray(params["prob_sigma_case"])[:, None])[:, case]
-        p = np.where(d.extra["eligible"][None, :], expit(lp + u), 0.0)
-        return {"probation": (rng.random(p.shape) < p).astype(float)}
+            n_cases = int(case.max()) + 1 if len(case) else 0
+            u = outcomes.case_effects(rng, params["prob_sigma_case"], n_cases)[:, case]
+        flags = outcomes.probation(rng.random(lp.shape), lp + u, d.extra["eligible"][None, :])
+        return {"probation": flags.astype(float)}
 
     # ------------------------------------------------------------------ summaries
     def derived(self) -> dict[str, pd.DataFrame]:

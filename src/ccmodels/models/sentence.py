@@ -6,10 +6,12 @@ For offender i in case k: ``log term_ik = eta_i + u_k + e_ik`` with ``u_k ~ N(0,
 shared by co-defendants and ``e_ik ~ N(0, sigma)``; ``eta`` is the linear predictor (year walk,
 value chains, article, traits).
 
-Statutory bounds are respected by **censoring**: a term at the article's maximum (or at the
-1-month minimum) is read as "the latent term was at least (at most) this", because a court whose
+Statutory bounds are respected by **censoring**: a term at the article's maximum (the art. 69
+cap for a sentence combined for several charges; :func:`ccmodels.outcomes.term_bounds`) or at
+the 1-month minimum is read as "the latent term was at least (at most) this", because a court whose
 assessment exceeds the range sentences at its limit, so terms pile up at the maximum rather than
-being thinned as truncation would imply. The simulator generates terms the same way.
+being thinned as truncation would imply. Replicates and the simulator draw terms with the one
+generator, :func:`ccmodels.outcomes.term`.
 
 Speed: the case effect is integrated out (:mod:`ccmodels.models.likelihoods.censored_normal`).
 Within a case the uncensored log terms are jointly normal with compound-symmetric covariance,
@@ -39,9 +41,8 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 from pymc_extras.prior import Prior
-from scipy.special import ndtr
 
-from ccmodels import law
+from ccmodels import outcomes
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, Model
 from ccmodels.models.config import ModelConfigError
@@ -49,7 +50,7 @@ from ccmodels.models.design import Design, log_outcome_scales
 from ccmodels.models.likelihoods import censored_normal as cn
 from ccmodels.models.summaries import group_summary
 
-__all__ = ["SentenceModel", "censored_lognormal_mean", "student_t_loglik"]
+__all__ = ["SentenceModel", "student_t_loglik", "term_bounds"]
 
 #: Quantile nodes over the Student-t precision weight for predicted means.
 T_MEAN_NODES = 32
@@ -57,13 +58,13 @@ LIKELIHOODS = ("normal", "student_t")
 _CUSTODIAL = ("fixed_term", "detention")
 
 
-def censored_lognormal_mean(
-    mu: np.ndarray, s: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
-    """E[min(max(exp(Z), lo), hi)] for Z ~ Normal(mu, s)."""
-    a = (np.log(lo) - mu) / s
-    b = (np.log(hi) - mu) / s
-    return lo * ndtr(a) + hi * ndtr(-b) + np.exp(mu + s**2 / 2) * (ndtr(b - s) - ndtr(a - s))
+def term_bounds(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The censoring bounds of each row's term (:func:`ccmodels.outcomes.term_bounds`; rows
+    without ``n_charges`` are single charges)."""
+    n_charges = rows["n_charges"].to_numpy() if "n_charges" in rows else None
+    return outcomes.term_bounds(
+        rows["article"].astype(str).to_numpy(), n_charges, rows["year"].to_numpy()
+    )
 
 
 class SentenceModel(Model):
@@ -153,7 +154,7 @@ class SentenceModel(Model):
 
     def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
         term = rows["term_months"].to_numpy(dtype=float)
-        lo, hi = law.term_bounds(rows["article"].astype(str).to_numpy())
+        lo, hi = term_bounds(rows)
         cens = np.where(term >= hi * (1 - 1e-9), 1, np.where(term <= lo * (1 + 1e-9), -1, 0))
         case_codes, case_ids = pd.factorize(rows["case_id"].astype(str), sort=False)
         return {
@@ -234,7 +235,7 @@ class SentenceModel(Model):
         rng: np.random.Generator,
         integrate_case: bool = True,
     ) -> np.ndarray:
-        lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
+        lo, hi = term_bounds(d.rows)
         # once per distinct row: the same covariates give the same linear predictor, and the
         # bounds follow the article
         first, inv = d.x.distinct(lo, hi)
@@ -249,7 +250,9 @@ class SentenceModel(Model):
         sig2 = (np.asarray(params["term_sigma"]) ** 2)[:, None]
         tau2 = (np.asarray(params["term_sigma_case"]) ** 2)[:, None]
         if not self.student_t:
-            return censored_lognormal_mean(mu, np.sqrt(sig2 + tau2), lo[None, :], hi[None, :])
+            return outcomes.censored_lognormal_mean(
+                mu, np.sqrt(sig2 + tau2), lo[None, :], hi[None, :]
+            )
         # Student-t noise as a normal scale mixture: average the censored log-normal mean over
         # the precision weight lambda ~ Gamma(nu/2, nu/2), at T_MEAN_NODES quantile midpoints.
         from scipy.stats import gamma
@@ -259,7 +262,7 @@ class SentenceModel(Model):
         for q in (np.arange(T_MEAN_NODES) + 0.5) / T_MEAN_NODES:
             lam = gamma.ppf(q, nu / 2, scale=2 / nu)
             s = np.sqrt(sig2 / lam + tau2)
-            out += censored_lognormal_mean(mu, s, lo[None, :], hi[None, :])
+            out += outcomes.censored_lognormal_mean(mu, s, lo[None, :], hi[None, :])
         return out / T_MEAN_NODES
 
     def predict(self, new_data: pd.DataFrame, kind: str = "mean", seed: int = 0) -> xr.DataArray:
@@ -289,16 +292,15 @@ class SentenceModel(Model):
         if case is None:
             case = pd.factorize(d.rows["case_id"].astype(str))[0]
         n_cases = int(case.max()) + 1 if n else 0
-        u = rng.normal(0, 1, (n_s, n_cases)) * params["term_sigma_case"][:, None]
+        u = outcomes.case_effects(rng, params["term_sigma_case"], n_cases)
         noise = (
             rng.standard_t(np.asarray(params["term_nu"])[:, None], (n_s, n))
             if self.student_t
             else rng.normal(0, 1, (n_s, n))
         )
-        z = mu + u[:, case] + noise * params["term_sigma"][:, None]
-        lo, hi = law.term_bounds(d.rows["article"].astype(str).to_numpy())
-        # censored at the bounds (exactly); z capped first: heavy-tailed prior draws overflow exp
-        return {"term_months": np.clip(np.exp(np.minimum(z, np.log(hi) + 1.0)), lo, hi)}
+        lo, hi = term_bounds(d.rows)
+        sigma = np.asarray(params["term_sigma"])[:, None]
+        return {"term_months": outcomes.term(noise, mu + u[:, case], sigma, lo, hi)[0]}
 
     # ------------------------------------------------------------------ summaries
     def derived(self) -> dict[str, pd.DataFrame]:

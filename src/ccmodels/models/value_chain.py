@@ -26,6 +26,7 @@ import xarray as xr
 from pymc_extras.prior import Prior
 from scipy.special import expit
 
+from ccmodels import outcomes
 from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
 from ccmodels.models import blocks
 from ccmodels.models.base import Draws, ModelConfigError
@@ -147,7 +148,7 @@ class ValueChainModel(GrowthModel):
     ) -> dict[str, np.ndarray]:
         p = self._shares(draws, d, rng)
         return {
-            col: (rng.random(p[c].shape) < p[c]).astype(float)
+            col: outcomes.chain_flags(rng.random(p[c].shape), p[c]).astype(float)
             for c, col in zip(VALUE_CHAINS, CHAIN_COLUMNS, strict=True)
         }
 

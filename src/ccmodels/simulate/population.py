@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels import __version__, fields, law, params
+from ccmodels import __version__, fields, law, outcomes, params
 from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
 from ccmodels.simulate.predictor import Predictor
 from ccmodels.simulate.scenario import Scenario
@@ -51,11 +51,8 @@ __all__ = [
     "Population",
     "PopulationTooLarge",
     "YearlyLatent",
-    "disposition_probabilities",
-    "negbin",
     "simulate",
     "yearly_latent",
-    "ztnb",
 ]
 
 #: Components with their own random stream, in spawn order (append only: never reorder).
@@ -80,7 +77,6 @@ COMPONENTS: tuple[str, ...] = (
     "charges",
     "drift_walk",
 )
-REF_TERM_MONTHS = 12.0  # probation covariate is log(term / 12 months)
 
 
 @dataclass(frozen=True)
@@ -105,14 +101,6 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def negbin(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """NB with mean ``mean`` and shape ``alpha`` (variance mean + mean^2 / alpha)."""
-    mean = np.asarray(mean, dtype=float)
-    alpha = np.broadcast_to(np.asarray(alpha, dtype=float), mean.shape)
-    lam = rng.gamma(alpha, mean / alpha)
-    return rng.poisson(lam)
-
-
 def _predictor(
     truth: xr.Dataset, prefix: str, rows: params.LinearData, art_idx: np.ndarray | None = None
 ) -> np.ndarray:
@@ -127,39 +115,24 @@ def _predictor(
     if art_idx is None:
         return np.asarray(params.linear(values, prefix, rows.only(spec.dims)), dtype=float)
     levels = spec.article_levels()
-    pos = np.array([levels.index(a) if a in levels else -1 for a in law.ARTICLES])
+    # articles outside the predictor's levels index one more level, of effect 0; their rows
+    # get a predictor of 0
+    pos = np.array([levels.index(a) if a in levels else len(levels) for a in law.ARTICLES])
     a = pos[art_idx]
-    ok = a >= 0
-    x = params.LinearData(rows.n, rows.year_idx, rows.chains, a, rows.traits).subset(ok)
     values = {
-        k: (np.asarray(truth[k].sel(article=levels).values) if "article" in truth[k].dims else v)
+        k: (
+            np.append(np.asarray(truth[k].sel(article=levels).values), 0.0)
+            if "article" in truth[k].dims
+            else v
+        )
         for k, v in values.items()
     }
-    eta = np.zeros(rows.n)
-    eta[ok] = params.linear(values, prefix, x)
+    x = params.LinearData(rows.n, rows.year_idx, rows.chains, a, rows.traits)
+    eta = np.asarray(params.linear(values, prefix, x), dtype=float)
+    outside = a == len(levels)
+    if outside.any():
+        eta[outside] = 0.0
     return eta
-
-
-def disposition_probabilities(
-    lp_exempt: np.ndarray, lp_fine_only: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """P(exempt) and P(fine only) of the multinomial logit against a custodial sentence
-    (``lp_fine_only = -inf`` where the article forbids a fine alone)."""
-    log_den = np.logaddexp(0.0, np.logaddexp(lp_exempt, lp_fine_only))
-    return np.exp(lp_exempt - log_den), np.exp(lp_fine_only - log_den)
-
-
-def ztnb(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Zero-truncated NB (mean ``mean``, shape ``alpha`` before truncation), by inversion of
-    its CDF above ``P(0)``: exact, and no rejection loop however likely 0 is."""
-    from scipy.stats import nbinom
-
-    mean, alpha = np.broadcast_arrays(np.asarray(mean, float), np.asarray(alpha, float))
-    p = alpha / (alpha + mean)
-    p0 = np.exp(alpha * np.log(p))
-    u = p0 + rng.random(mean.shape) * (1.0 - p0)
-    out = nbinom.ppf(np.minimum(u, np.nextafter(1.0, 0.0)), alpha, p)
-    return np.maximum(np.nan_to_num(out, nan=1.0, posinf=1.0), 1).astype(np.int64)
 
 
 #: predictors whose year walk the simulator draws from the ``year_walk`` stream, one row each
@@ -311,7 +284,7 @@ def simulate(
     assert lat.truth is not None
     truth = lat.truth
     v = sc.volume
-    n_cases_year = negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
+    n_cases_year = outcomes.negbin(rng["volume"], np.exp(log_rate), np.full(n_years, v.dispersion))
     n_cases = int(n_cases_year.sum())
     _check_size(n_cases, "cases", max_rows, years, n_cases_year)
     case_year_idx = np.repeat(np.arange(n_years), n_cases_year)
@@ -324,7 +297,7 @@ def simulate(
     date = start[case_year_idx] + np.floor(u_day * ndays[case_year_idx]).astype("timedelta64[D]")
 
     # --- value chains --------------------------------------------------------------------------
-    chains = rng["chains"].random((n_cases, 4)) < chain_p[case_year_idx]
+    chains = outcomes.chain_flags(rng["chains"].random((n_cases, 4)), chain_p[case_year_idx])
 
     # --- target -------------------------------------------------------------------------------
     tm = sc.target_mix
@@ -364,10 +337,7 @@ def simulate(
     x_case = params.LinearData(n_cases, case_year_idx, chains.astype(float), None, None)
     mu_c = np.exp(_predictor(truth, "size_mu", x_case))
     alpha_c = np.exp(_predictor(truth, "size_alpha", x_case))
-    if gs.family == "shifted":
-        n_def = 1 + negbin(rng["group_size"], mu_c, alpha_c)
-    else:
-        n_def = ztnb(rng["group_size"], mu_c, alpha_c)
+    n_def = outcomes.group_sizes(rng["group_size"], gs.family, mu_c, alpha_c)
     n_off = int(n_def.sum())
     if cases_only:  # the case table only: no offenders, traits or sentences
         u_case = rng["case_effect"].normal(0.0, 1.0, n_cases) * sc.sentence.sigma_case
@@ -422,14 +392,9 @@ def simulate(
     u_st = rng["sentence_type"].random((n_off, 2))
     u_disp = rng["disposition_case"].normal(0.0, 1.0, n_cases) * sc.disposition.sigma_case
     lp_ex = _predictor(truth, "disp_exempt", rows_x, art_idx) + u_disp[case_of]
-    lp_fo = np.where(
-        law.fine_only_allowed(art_idx),
-        _predictor(truth, "disp_fine_only", rows_x, art_idx) + u_disp[case_of],
-        -np.inf,
-    )
-    p_ex, p_fo = disposition_probabilities(lp_ex, lp_fo)
-    exempt = u_st[:, 0] < p_ex
-    fine_only = ~exempt & (u_st[:, 0] < p_ex + p_fo)
+    lp_fo = _predictor(truth, "disp_fine_only", rows_x, art_idx) + u_disp[case_of]
+    p_ex, p_fo = outcomes.disposition_probabilities(lp_ex, lp_fo, law.fine_only_allowed(art_idx))
+    exempt, fine_only = outcomes.disposition(u_st[:, 0], p_ex, p_fo)
     custodial = ~exempt & ~fine_only
 
     # --- prison term (log-normal, censored at the statutory bounds) ---------------------------
@@ -441,28 +406,20 @@ def simulate(
         if s.nu is None
         else rng["sentence"].standard_t(s.nu, n_off)
     )
-    latent = eta_term + u_case[case_of] + s.sigma * noise
-    lo, hi = law.term_bounds(art_idx)
-    hi = np.where(n_charges >= 2, law.combined_term_cap(np.full(n_off, "fixed_term"), off_year), hi)
-    term_all = np.clip(np.exp(latent), lo, hi)
-    censored = np.where(np.exp(latent) >= hi, 1, np.where(np.exp(latent) <= lo, -1, 0))
+    lo, hi = outcomes.term_bounds(art_idx, n_charges, off_year)
+    term_all, censored = outcomes.term(noise, eta_term + u_case[case_of], s.sigma, lo, hi)
     term = np.where(custodial, term_all, 0.0)
-    st_code = np.select(
-        [exempt, fine_only, custodial & (term < law.FIXED_TERM_MONTHS[0])],
-        [law.SENTENCE_TYPES.index(k) for k in ("exempt", "fine_only", "detention")],
-        law.SENTENCE_TYPES.index("fixed_term"),
-    )
+    st_code = outcomes.sentence_type_codes(exempt, fine_only, term)
     sentence_type = np.asarray(law.SENTENCE_TYPES)[st_code]
 
     # --- probation ----------------------------------------------------------------------------
     p = sc.probation
     u_pr = rng["probation"].random((n_off, 2))
     eligible = law.probation_eligible(sentence_type, term, traits["recidivist"], ringleader)
-    log_term_c = np.log(np.where(term > 0, term, REF_TERM_MONTHS) / REF_TERM_MONTHS)
     u_prob = rng["probation_case"].normal(0.0, 1.0, n_cases) * p.sigma_case
-    eta_prob = _predictor(truth, "prob", rows_x, art_idx) + p.log_term * log_term_c
-    eta_prob = eta_prob + u_prob[case_of]
-    probation = eligible & (u_pr[:, 0] < _expit(eta_prob))
+    eta_prob = _predictor(truth, "prob", rows_x, art_idx)
+    eta_prob = eta_prob + p.log_term * outcomes.log_term_covariate(term) + u_prob[case_of]
+    probation = outcomes.probation(u_pr[:, 0], eta_prob, eligible)
     plo, phi = law.probation_period_bounds(sentence_type, term)
     period = np.where(probation, np.nan_to_num(plo + u_pr[:, 1] * (phi - plo)), 0.0)
 
@@ -474,7 +431,7 @@ def simulate(
     eta_amt = _predictor(truth, "fine_amount", rows_x, art_idx)
     fmin = law.fine_minimum(traits["juvenile"])
     u_fine = rng["fine_case"].normal(0.0, 1.0, n_cases) * f.sigma_case
-    amount = np.maximum(np.exp(eta_amt + u_fine[case_of] + f.sigma * z_f), fmin)
+    amount = outcomes.fine_amount(z_f, eta_amt + u_fine[case_of], f.sigma, fmin)
     fine = np.where(fined, amount, 0.0)
 
     # --- tables -------------------------------------------------------------------------------

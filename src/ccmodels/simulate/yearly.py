@@ -35,7 +35,8 @@ import numpy as np
 from scipy.stats import nbinom
 
 from ccmodels import params
-from ccmodels.simulate.population import _streams, negbin, yearly_latent, ztnb
+from ccmodels.outcomes import group_sizes, negbin, ztnb
+from ccmodels.simulate.population import _streams, yearly_latent
 from ccmodels.simulate.scenario import Scenario
 
 __all__ = ["PATTERNS", "YearlyDraw", "draw_yearly", "largest", "poisson_big"]
@@ -82,7 +83,7 @@ def poisson_big(rng: np.random.Generator, lam: np.ndarray) -> np.ndarray:
 
 
 def _negbin_big(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """:func:`.population.negbin` (the same stream use), safe for any finite mean."""
+    """:func:`ccmodels.outcomes.negbin` (the same stream use), safe for any finite mean."""
     mean = np.asarray(mean, float)
     alpha = np.broadcast_to(np.asarray(alpha, float), mean.shape)
     if np.all(mean * (1.0 + 10.0 / alpha) <= _BIG):
@@ -166,9 +167,7 @@ def _size_predictor(sc: Scenario, latent: Any, prefix: str, rows: params.LinearD
 
 def _sizes(g: np.random.Generator, mu: np.ndarray, alpha: np.ndarray, family: str) -> np.ndarray:
     """One group size per case."""
-    if family == "shifted":
-        return 1.0 + negbin(g, mu, alpha)
-    return ztnb(g, mu, alpha).astype(float)
+    return group_sizes(g, family, mu, alpha).astype(float)
 
 
 def _p_big(mu: np.ndarray, alpha: np.ndarray, family: str) -> np.ndarray:
