@@ -183,3 +183,22 @@ def test_ringleaders_of_criminal_groups_get_no_probation():
         False,
         True,
     ]
+
+
+def test_sentence_types_as_codes_give_the_same_rules():
+    rng = np.random.default_rng(0)
+    n = 500
+    art = rng.choice(law.ARTICLES, n)
+    st = rng.choice([*law.SENTENCE_TYPES, "unknown"], n)
+    term = rng.uniform(0, 200, n)
+    codes = law.sentence_type_codes(st)
+    assert np.all(codes[st == "unknown"] == -1)
+    assert np.all(np.asarray(law.SENTENCE_TYPES)[codes[st != "unknown"]] == st[st != "unknown"])
+    for fn in (law.fine_required, law.fine_rule, law.tier_index):
+        np.testing.assert_array_equal(fn(art, st, term), fn(art, codes, term))
+    for fn in (law.probation_period_bounds,):
+        np.testing.assert_array_equal(np.array(fn(st, term)), np.array(fn(codes, term)))
+    np.testing.assert_array_equal(
+        law.probation_eligible(st, term, False), law.probation_eligible(codes, term, False)
+    )
+    assert law.fine_rule(art, st, term).dtype == object

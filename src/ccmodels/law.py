@@ -51,6 +51,7 @@ __all__ = [
     "max_term",
     "probation_eligible",
     "probation_period_bounds",
+    "sentence_type_codes",
     "term_bounds",
     "term_cap",
     "tier_index",
@@ -224,6 +225,24 @@ COMBINATION_RULES: tuple[CombinationRule, ...] = (
 _ARTICLE_INDEX = pd.Index(ARTICLES)
 
 
+_SENTENCE_TYPE_INDEX = pd.Index(SENTENCE_TYPES)
+
+
+def sentence_type_codes(sentence_type: npt.ArrayLike) -> np.ndarray:
+    """Integer codes (positions in :data:`SENTENCE_TYPES`) of sentence types, -1 for any other
+    label; integers pass through. The law's functions take either form."""
+    arr = np.asarray(sentence_type)
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr.astype(np.intp)
+    codes = _SENTENCE_TYPE_INDEX.get_indexer(arr.ravel().astype(object))
+    return np.asarray(codes, dtype=np.intp).reshape(arr.shape)
+
+
+_FIXED, _DETENTION, _EXEMPT = (
+    SENTENCE_TYPES.index(k) for k in ("fixed_term", "detention", "exempt")
+)
+
+
 def article_codes(article: npt.ArrayLike) -> np.ndarray:
     """Integer codes (positions in :data:`ARTICLES`) of article labels; integers pass through.
 
@@ -320,7 +339,7 @@ def tier_index(
     """
     codes, st, term = np.broadcast_arrays(
         article_codes(article),
-        np.asarray(sentence_type, dtype=object),
+        sentence_type_codes(sentence_type),
         np.asarray(term_months, dtype=float),
     )
     depth = max(len(law.rules[a].tiers) for a in ARTICLES)
@@ -328,7 +347,7 @@ def tier_index(
     for i, a in enumerate(ARTICLES):
         for k, t in enumerate(law.rules[a].tiers[1:], start=1):
             floors[i, k] = t.min_months
-    above = (term[..., None] > floors[codes]) & (st == "fixed_term")[..., None]
+    above = (term[..., None] > floors[codes]) & (st == _FIXED)[..., None]
     return np.asarray(above.sum(axis=-1), dtype=np.intp)
 
 
@@ -342,16 +361,29 @@ def fine_rule(
 
     Exemption from punishment (免予刑事处罚, art. 37) imposes no penalty, so no fine.
     """
-    codes, st = np.broadcast_arrays(article_codes(article), np.asarray(sentence_type, dtype=object))
+    names = np.asarray(list(FINE_RULES), dtype=object)
+    return np.asarray(
+        names[_fine_rule_codes(article, sentence_type, term_months, law)], dtype=object
+    )
+
+
+def _fine_rule_codes(
+    article: npt.ArrayLike,
+    sentence_type: npt.ArrayLike,
+    term_months: npt.ArrayLike,
+    law: LawConfig = DEFAULT_LAW,
+) -> np.ndarray:
+    """:func:`fine_rule` as positions in :data:`FINE_RULES`."""
+    codes, st = np.broadcast_arrays(article_codes(article), sentence_type_codes(sentence_type))
     tier = tier_index(codes, st, term_months, law)
     depth = max(len(law.rules[a].tiers) for a in ARTICLES)
-    rules = np.full((len(ARTICLES), depth), "none", dtype=object)
+    names = list(FINE_RULES)
+    rules = np.zeros((len(ARTICLES), depth), dtype=np.intp)
     for i, a in enumerate(ARTICLES):
         tiers = law.rules[a].tiers
         for k in range(depth):
-            rules[i, k] = tiers[min(k, len(tiers) - 1)].fine
-    out = rules[codes, tier]
-    return np.where(st == "exempt", "none", out).astype(object)
+            rules[i, k] = names.index(tiers[min(k, len(tiers) - 1)].fine)
+    return np.where(st == _EXEMPT, names.index("none"), rules[codes, tier])
 
 
 def fine_rule_known(article: npt.ArrayLike) -> np.ndarray:
@@ -371,7 +403,10 @@ def fine_required(
 ) -> np.ndarray:
     """Whether the law requires a fine for the sentence: its tier's rule is 并处 or 并处或者单处
     (:data:`FINE_REQUIRED_RULES`) and the offender is not exempted from punishment."""
-    return np.isin(fine_rule(article, sentence_type, term_months, law), FINE_REQUIRED_RULES)
+    required = np.isin(
+        np.arange(len(FINE_RULES)), [list(FINE_RULES).index(r) for r in FINE_REQUIRED_RULES]
+    )
+    return required[_fine_rule_codes(article, sentence_type, term_months, law)]
 
 
 def fine_minimum(juvenile: npt.ArrayLike, law: LawConfig = DEFAULT_LAW) -> np.ndarray:
@@ -390,8 +425,8 @@ def probation_eligible(
 
     Parameters
     ----------
-    sentence_type : array_like of str
-        Sentence types (:data:`SENTENCE_TYPES`).
+    sentence_type : array_like of str or int
+        Sentence types (:data:`SENTENCE_TYPES`, or their codes).
     term_months : array_like of float
         Executed custodial term in months (the combined term for several crimes).
     recidivist : array_like of bool
@@ -405,11 +440,11 @@ def probation_eligible(
         True for detention or a fixed term of at most 36 months (art. 72), unless the offender
         is a recidivist or a ringleader of a criminal group (art. 74).
     """
-    st = np.asarray(sentence_type)
+    st = sentence_type_codes(sentence_type)
     term = np.asarray(term_months, dtype=float)
     rec = np.asarray(recidivist, dtype=bool)
     lead = np.asarray(ringleader, dtype=bool)
-    custodial_ok = (st == "detention") | ((st == "fixed_term") & (term <= PROBATION_MAX_TERM))
+    custodial_ok = (st == _DETENTION) | ((st == _FIXED) & (term <= PROBATION_MAX_TERM))
     return np.asarray(custodial_ok & ~rec & ~lead)
 
 
@@ -421,10 +456,10 @@ def probation_period_bounds(
     Detention: at least the term and 2 months, at most 12. Fixed term: at least the term and
     12 months, at most 60. Other sentence types have no probation (NaN bounds).
     """
-    st = np.asarray(sentence_type)
+    st = sentence_type_codes(sentence_type)
     term = np.asarray(term_months, dtype=float)
-    det = st == "detention"
-    fix = st == "fixed_term"
+    det = st == _DETENTION
+    fix = st == _FIXED
     lo = np.where(det, np.maximum(term, 2.0), np.where(fix, np.maximum(term, 12.0), np.nan))
     hi = np.where(det, 12.0, np.where(fix, 60.0, np.nan))
     return lo, hi

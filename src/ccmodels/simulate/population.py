@@ -107,12 +107,11 @@ def _predictor(
     """A linear predictor of the truth for every row (0 where its unit admits no article);
     without ``art_idx`` the predictor has no article block."""
     spec = params.linear_spec(prefix)
-    values = {
-        str(k): np.asarray(v.values)
-        for k, v in truth.data_vars.items()
-        if str(k).startswith(prefix + "_") and (art_idx is not None or "article" not in v.dims)
-    }
+    # the Dataset's variables (not DataArrays, whose construction costs more than the
+    # predictor of a small population)
+    var = {str(k): truth.variables[k] for k in truth.data_vars if str(k).startswith(prefix + "_")}
     if art_idx is None:
+        values = {k: np.asarray(v.values) for k, v in var.items() if "article" not in v.dims}
         return np.asarray(params.linear(values, prefix, rows.only(spec.dims)), dtype=float)
     levels = spec.article_levels()
     # articles outside the predictor's levels index one more level, of effect 0; their rows
@@ -122,10 +121,10 @@ def _predictor(
     values = {
         k: (
             np.append(np.asarray(truth[k].sel(article=levels).values), 0.0)
-            if "article" in truth[k].dims
-            else v
+            if "article" in v.dims
+            else np.asarray(v.values)
         )
-        for k, v in values.items()
+        for k, v in var.items()
     }
     x = params.LinearData(rows.n, rows.year_idx, rows.chains, a, rows.traits)
     eta = np.asarray(params.linear(values, prefix, x), dtype=float)
@@ -314,14 +313,23 @@ def simulate(
     am = sc.article_mix
     w0 = np.array([am.weights.get(a, 0.0) for a in law.ARTICLES])
     slope = np.array([am.slope.get(a, 0.0) for a in law.ARTICLES])
-    w = w0[None, :] * np.exp(slope[None, :] * t[case_year_idx][:, None])  # (case, article)
-    in_force = np.stack(
-        [date >= np.datetime64(law.article_in_force_from(a), "D") for a in law.ARTICLES], axis=1
+    # the weights depend on the year and on which articles were in force on the date: one
+    # row of cumulative weights per (year, articles in force), read by each case
+    starts = np.array(
+        [np.datetime64(law.article_in_force_from(a), "D") for a in law.ARTICLES], "datetime64[D]"
     )
-    w = np.where(in_force, w, 0.0)
-    if np.any(w.sum(axis=1) <= 0):
+    regimes = np.unique(starts)
+    regime = np.searchsorted(regimes, date, side="right")  # start dates the date has passed
+    rank = np.searchsorted(regimes, starts, side="right")
+    in_force = np.arange(len(regimes) + 1)[:, None] >= rank[None, :]  # (regime, article)
+    w = w0[None, :] * np.exp(slope[None, :] * t[:, None])  # (year, article)
+    cw_tab = np.cumsum(np.where(in_force[:, None, :], w[None, :, :], 0.0), axis=-1)
+    key = regime * n_years + case_year_idx
+    cw_key = cw_tab.reshape(-1, len(law.ARTICLES))  # (regime x year, article)
+    present = np.bincount(key, minlength=len(cw_key)) > 0
+    if np.any(cw_key[present, -1] <= 0):
         raise ValueError("article_mix gives zero weight to every article in force on some dates")
-    cw = np.cumsum(w, axis=1)
+    cw = cw_key[key]
     u_a = rng["article"].random(n_cases) * cw[:, -1]
     art_case = np.minimum((cw < u_a[:, None]).sum(axis=1), len(law.ARTICLES) - 1)
 
@@ -410,24 +418,23 @@ def simulate(
     term_all, censored = outcomes.term(noise, eta_term + u_case[case_of], s.sigma, lo, hi)
     term = np.where(custodial, term_all, 0.0)
     st_code = outcomes.sentence_type_codes(exempt, fine_only, term)
-    sentence_type = np.asarray(law.SENTENCE_TYPES)[st_code]
 
     # --- probation ----------------------------------------------------------------------------
     p = sc.probation
     u_pr = rng["probation"].random((n_off, 2))
-    eligible = law.probation_eligible(sentence_type, term, traits["recidivist"], ringleader)
+    eligible = law.probation_eligible(st_code, term, traits["recidivist"], ringleader)
     u_prob = rng["probation_case"].normal(0.0, 1.0, n_cases) * p.sigma_case
     eta_prob = _predictor(truth, "prob", rows_x, art_idx)
     eta_prob = eta_prob + p.log_term * outcomes.log_term_covariate(term) + u_prob[case_of]
     probation = outcomes.probation(u_pr[:, 0], eta_prob, eligible)
-    plo, phi = law.probation_period_bounds(sentence_type, term)
+    plo, phi = law.probation_period_bounds(st_code, term)
     period = np.where(probation, np.nan_to_num(plo + u_pr[:, 1] * (phi - plo)), 0.0)
 
     # --- fine: wherever the law requires one (并处 / 并处或者单处), unless exempt -----------
     f = sc.fine
     rng["fine"].random(n_off)  # retired any-fine uniforms: drawn so the amounts keep their stream
     z_f = rng["fine"].normal(0.0, 1.0, n_off)
-    fined = law.fine_required(art_idx, sentence_type, term)
+    fined = law.fine_required(art_idx, st_code, term)
     eta_amt = _predictor(truth, "fine_amount", rows_x, art_idx)
     fmin = law.fine_minimum(traits["juvenile"])
     u_fine = rng["fine_case"].normal(0.0, 1.0, n_cases) * f.sigma_case
@@ -436,7 +443,8 @@ def simulate(
 
     # --- tables -------------------------------------------------------------------------------
     case_ids = _case_ids(case_year)
-    case_cat = pd.Categorical.from_codes(case_of, categories=pd.Index(case_ids, dtype=object))
+    case_cat = pd.Categorical.from_codes(case_of, categories=pd.Index(case_ids))
+    # the columns are this function's own arrays: no copy into consolidated blocks
     off = pd.DataFrame(
         {
             "case_id": case_cat,
@@ -459,7 +467,8 @@ def simulate(
             "probation_months": period,
             "fine_yuan": fine,
             "term_censored": np.where(custodial, censored, 0).astype(np.int8),
-        }
+        },
+        copy=False,
     )
     cases = _case_table(case_ids, case_year, date, art_case, chains, target_idx, n_def, u_case)
     return Population(off, cases, truth, int(seed), latent_ro)
@@ -487,15 +496,18 @@ def _roles(
     return principal, ringleader
 
 
-def _case_ids(case_year: np.ndarray) -> np.ndarray:
-    return np.strings.add(
-        np.strings.add(case_year.astype(np.dtypes.StringDType()), "-"),
-        np.strings.zfill(np.arange(len(case_year)).astype(np.dtypes.StringDType()), 6),
-    ).astype(object)
+def _case_ids(case_year: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``"<year>-<position, 6 digits>"`` of every case (strings, built by Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    number = pc.utf8_lpad(pc.cast(pa.array(np.arange(len(case_year))), pa.string()), 6, "0")
+    ids = pc.binary_join_element_wise(pc.cast(pa.array(case_year), pa.string()), number, "-")
+    return pd.array(ids, dtype="string")
 
 
 def _case_table(
-    case_ids: np.ndarray,
+    case_ids: pd.api.extensions.ExtensionArray,
     case_year: np.ndarray,
     date: np.ndarray,
     art_case: np.ndarray,
@@ -506,7 +518,7 @@ def _case_table(
 ) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "case_id": pd.array(case_ids, dtype="string"),
+            "case_id": case_ids,
             "year": case_year.astype(np.int64),
             "judgment_date": date,
             "article": pd.Categorical.from_codes(art_case, categories=list(law.ARTICLES)),
@@ -514,7 +526,8 @@ def _case_table(
             "target": pd.Categorical.from_codes(target_idx, categories=list(TARGETS)),
             "n_defendants": n_def.astype(np.int64),
             "case_effect": u_case,
-        }
+        },
+        copy=False,
     )
 
 
