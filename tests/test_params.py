@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pymc_extras.prior import Prior
 
 from ccmodels import params
+from ccmodels.draws import scenario_draws, scenario_from_draw
 from ccmodels.models import (
     CaseVolumeModel,
     FineModel,
@@ -109,7 +110,7 @@ def test_prior_draw_to_scenario_to_truth_is_the_draw(priors, base, key, i, seed)
     m, prior = priors[key]
     names = [p.name for p in _declared(m, prior)]
     draw = prior[names].isel(chain=0, draw=i, drop=True)
-    sc = params.scenario_from_draw(draw, base)
+    sc = scenario_from_draw(draw, base)
     pop = simulate(sc, seed)
     truth = params.on_coords(pop.truth, params.coords_of(prior))
     for name in names:
@@ -133,7 +134,7 @@ def test_scenario_to_truth_to_scenario_is_identity(base, slope, shift, art, seed
     )
     pop = simulate(sc, seed)
     keep = [v for v in pop.truth.data_vars if str(v).startswith(OUTCOME) or v == "term_nu"]
-    back = params.scenario_from_draw(pop.truth[keep], sc)
+    back = scenario_from_draw(pop.truth[keep], sc)
     pop2 = simulate(back, seed)
     xr.testing.assert_allclose(pop2.truth[keep], pop.truth[keep], atol=1e-12)
     for col in ("term_months", "probation", "probation_months", "fine_yuan", "sentence_type"):
@@ -417,23 +418,21 @@ def test_a_fitted_walk_without_drift_does_not_take_the_base_drift(base):
         coords={"year": years},
     )
     assert base.predictor("volume.log_rate").year_drift > 0.3
-    sc = params.scenario_from_draw(draw, base.replace(years=(2012, 2020)))
+    sc = scenario_from_draw(draw, base.replace(years=(2012, 2020)))
     pred = sc.predictor("volume.log_rate")
     assert pred.year_drift == 0.0 and pred.year_damping == 1.0
     damped = draw.assign(volume_year_drift=0.2, volume_year_damping=0.7)
-    pred = params.scenario_from_draw(damped, base.replace(years=(2012, 2020))).predictor(
-        "volume.log_rate"
-    )
+    pred = scenario_from_draw(damped, base.replace(years=(2012, 2020))).predictor("volume.log_rate")
     assert (pred.year_drift, pred.year_damping) == (0.2, 0.7)
 
 
 def test_scenario_draws_from_a_prior_group(priors, base):
     _m, prior = priors["probation"]
     tree = xr.DataTree.from_dict({"prior": prior})
-    scs = params.scenario_draws(tree, 3, seed=1, base=base, group="prior")
+    scs = scenario_draws(tree, 3, seed=1, base=base, group="prior")
     assert len(scs) == 3
     assert len({s.probation.intercept for s in scs}) == 3
-    again = params.scenario_draws(tree, 3, seed=1, base=base, group="prior")
+    again = scenario_draws(tree, 3, seed=1, base=base, group="prior")
     assert [s.probation.intercept for s in again] == [s.probation.intercept for s in scs]
     with pytest.raises(ValueError, match="no 'posterior' group"):
-        params.scenario_draws(tree, 3, seed=1, base=base)
+        scenario_draws(tree, 3, seed=1, base=base)

@@ -1,7 +1,7 @@
 """Draws to Scenarios: the way back from a prior or posterior draw to the simulator.
 
-Reached as :func:`ccmodels.params.scenario_from_draw` and :func:`ccmodels.params.scenario_draws`
-(see :mod:`ccmodels.params` for the conventions).
+The parameters and their conventions are :mod:`ccmodels.params`; this module sits above it and
+above the simulator's Scenario, which it builds.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each model's parameters are declared here once: name, dims and the Scenario field each maps to.
 The model graphs create exactly these variables (plus sampling auxiliaries whose names end in
 one of :data:`AUXILIARY`), the simulator reports its truth in them, and any draw of them (prior
-or posterior) turns back into a Scenario whose simulated truth is that draw.
+or posterior) turns back into a Scenario whose simulated truth is that draw
+(:mod:`ccmodels.draws`, a layer above this one and the simulator's).
 
 Conventions (one for all consumers)
 -----------------------------------
@@ -76,8 +77,6 @@ __all__ = [
     "linear_data",
     "model_parameters",
     "on_coords",
-    "scenario_draws",
-    "scenario_from_draw",
     "truth",
 ]
 
@@ -647,8 +646,3 @@ def on_coords(truth_ds: xr.Dataset, coords: Mapping[str, Sequence[Any]]) -> xr.D
                 out[eff] = out[eff] - mean
                 out[name] = out[name] + mean
     return xr.Dataset(out, attrs=truth_ds.attrs)
-
-
-# --------------------------------------------------------------------------- draw -> Scenario
-# (in ccmodels.draws, imported here so that both are reached as ``params.*``)
-from ccmodels.draws import scenario_draws, scenario_from_draw  # noqa: E402

@@ -4,7 +4,7 @@
 of the growth models (case volume, group size, value chains) and, optionally, the outcome
 models (sentence, probation, fine). For each of ``draws`` projected worlds it takes one
 posterior draw from every fit (independently: the fits are separate posteriors), turns them
-into one Scenario (:func:`ccmodels.params.scenario_from_draw`: the fitted years get the draw's
+into one Scenario (:func:`ccmodels.draws.scenario_from_draw`: the fitted years get the draw's
 year effects, later years continue each walk with the draw's drift and scale) and simulates a
 population over the fitted years and the projected ones with :func:`ccmodels.simulate.simulate`.
 Parameter uncertainty (the draws), state uncertainty (the walks' future steps) and process
@@ -36,6 +36,7 @@ import xarray as xr
 
 from ccmodels import params
 from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
+from ccmodels.draws import scenario_from_draw
 from ccmodels.simulate import Population, Scenario, simulate
 from ccmodels.simulate.population import PopulationTooLarge
 from ccmodels.simulate.yearly import draw_yearly, largest
@@ -179,7 +180,7 @@ def _draw_scenarios(
                 st.isel(sample=int(idx[i])).drop_vars(["sample", "chain", "draw"])
                 for st, idx in (g[i] for g in chosen)
             ]
-            yield params.scenario_from_draw(ones, base)
+            yield scenario_from_draw(ones, base)
 
     return gen(), comps
 

@@ -13,10 +13,10 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from ccmodels import params
 from ccmodels.data import DataValidationError, validate
 from ccmodels.data.io import yearly_counts
 from ccmodels.data.schema import VALUE_CHAINS
+from ccmodels.draws import scenario_from_draw
 from ccmodels.models import CaseVolumeModel, GroupSizeModel, ModelConfigError, ValueChainModel
 from ccmodels.models.design import case_rows
 from ccmodels.models.group_size import ztnb_logp
@@ -107,7 +107,7 @@ def test_value_chains_with_correlated_walks_fit_and_project(population):
     assert np.linalg.eigvalsh(corr).min() > 0
     # a draw becomes a scenario whose simulator correlates the chains' steps the same way
     draw = fit.posterior.isel(chain=0, draw=0).to_dataset()
-    sc = params.scenario_from_draw(draw, Scenario.default())
+    sc = scenario_from_draw(draw, Scenario.default())
     np.testing.assert_allclose(sc.chains.walk_corr, corr[0], atol=1e-8)
     ds = project([fit], to=2019, draws=20, seed=0)
     assert ds.sizes["year"] == 8 and np.isfinite(ds["chain_share"].values).all()
