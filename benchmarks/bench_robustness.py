@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ccmodels import __version__
 from ccmodels.models import DispositionModel, FineModel, ProbationModel, SentenceModel
-from ccmodels.models.describe import diagnostics
+from ccmodels.models.convergence import diagnostics
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 

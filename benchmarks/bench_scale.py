@@ -82,7 +82,7 @@ def _size(m: Any) -> dict[str, int]:
 
 def _ours(model: str, impl: str, offenders, seed: int) -> dict:
     from ccmodels.models import DispositionModel, FineModel, ProbationModel, SentenceModel
-    from ccmodels.models.describe import diagnostics
+    from ccmodels.models.convergence import diagnostics
     from ccmodels.util import expected_warnings
 
     classes: dict[str, Any] = {

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ccmodels.models import CaseVolumeModel
-from ccmodels.models.describe import diagnostics
+from ccmodels.models.convergence import diagnostics
 from ccmodels.project import project
 from ccmodels.util import expected_warnings
 from ccmodels.validate import compare_lfo

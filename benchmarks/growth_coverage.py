@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ccmodels.models import CaseVolumeModel, GroupSizeModel, ValueChainModel
-from ccmodels.models.describe import diagnostics
+from ccmodels.models.convergence import diagnostics
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 from ccmodels.validate import recovery_table

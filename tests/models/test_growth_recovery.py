@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from ccmodels.models import CaseVolumeModel, GroupSizeModel, ValueChainModel
-from ccmodels.models.describe import diagnostics
+from ccmodels.models.convergence import diagnostics
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 from ccmodels.validate import chance_coverage, recovery_table

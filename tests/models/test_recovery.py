@@ -42,7 +42,7 @@ from ccmodels.models import (
     SentenceModel,
     SentencingPipeline,
 )
-from ccmodels.models.describe import diagnostics
+from ccmodels.models.convergence import diagnostics
 from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 from ccmodels.validate import chance_coverage, recovery_table, truth_params

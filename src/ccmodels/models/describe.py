@@ -1,43 +1,16 @@
-"""Plain-text description of a fit: convergence in words and the trend tables."""
+"""Plain-text description of a fit: the convergence verdict (:mod:`.convergence`, the rule the
+report applies) and the trend tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import arviz as az
-import numpy as np
 import pandas as pd
-import xarray as xr
 
-from ccmodels import params
 from ccmodels.models.base import OutcomeModel
+from ccmodels.models.convergence import convergence
 
-__all__ = ["diagnostics", "fit_text", "trend_tables"]
-
-
-def _auxiliary(name: str) -> bool:
-    return name.endswith(params.AUXILIARY) or name.endswith("_sparse_z")
-
-
-def diagnostics(idata: xr.DataTree) -> dict[str, Any]:
-    """Max R-hat, min bulk/tail ESS and divergences over the model's parameters (not the
-    sampling auxiliaries of :data:`ccmodels.params.AUXILIARY`, e.g. non-centred innovations,
-    whose diagnostics duplicate their parameters')."""
-    s = az.summary(idata, kind="diagnostics")
-    s = s.loc[[i for i in s.index if not _auxiliary(str(i).split("[")[0])]]
-    div = (
-        int(idata["sample_stats"]["diverging"].sum())
-        if "diverging" in idata["sample_stats"].data_vars
-        else 0
-    )
-    return {
-        "rhat_max": float(np.nanmax(s["r_hat"].to_numpy(float))),
-        "ess_bulk_min": float(np.nanmin(s["ess_bulk"].to_numpy(float))),
-        "ess_tail_min": float(np.nanmin(s["ess_tail"].to_numpy(float))),
-        "divergences": div,
-        "worst_rhat": str(s["r_hat"].astype(float).idxmax()),
-        "worst_ess": str(s["ess_bulk"].astype(float).idxmin()),
-    }
+__all__ = ["convergence_line", "fit_text", "trend_tables"]
 
 
 def trend_tables(model: OutcomeModel) -> dict[str, pd.DataFrame]:
@@ -64,17 +37,26 @@ def trend_tables(model: OutcomeModel) -> dict[str, pd.DataFrame]:
     return {}
 
 
+def convergence_line(idata: Any) -> str:
+    """The verdict of :func:`~ccmodels.models.convergence.convergence` in one line: max R-hat,
+    min bulk ESS and divergences with the worst parameters, then what to do if it is not ok."""
+    c = convergence(idata)
+    rhat = "n/a" if c.rhat_max is None else f"{c.rhat_max:.3f}"
+    ess = "n/a" if c.ess_bulk_min is None else f"{c.ess_bulk_min:.0f}"
+    head = (
+        f"max R-hat {rhat} ({c.worst_rhat}), min bulk ESS {ess} ({c.worst_ess_bulk}), "
+        f"divergences {c.divergences}: verdict {c.verdict}"
+    )
+    return head if c.verdict == "ok" else f"{head} ({'; '.join(c.problems)}). {c.remedy}"
+
+
 def fit_text(model: OutcomeModel, tables: bool = True) -> str:
     """Convergence verdict and trend tables as text."""
     idata = model._require_fit()
-    d = diagnostics(idata)
-    ok = d["rhat_max"] <= 1.01 and d["ess_bulk_min"] >= 400 and d["divergences"] == 0
     lines = [
         f"== {model.model_type} model: {len(idata['fit_data']['row'])} rows, "
         f"sampler {idata.attrs.get('sampler')}, seed {idata.attrs.get('seed')}",
-        f"   max R-hat {d['rhat_max']:.3f} ({d['worst_rhat']}), min bulk ESS "
-        f"{d['ess_bulk_min']:.0f} ({d['worst_ess']}), divergences {d['divergences']}: "
-        + ("converged" if ok else "CHECK: run longer chains or raise target_accept"),
+        "   " + convergence_line(idata),
     ]
     if tables:
         with pd.option_context("display.width", 120, "display.float_format", "{:,.3g}".format):

@@ -15,12 +15,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure as MplFigure
 
+from ccmodels.models.convergence import Verdict
 from ccmodels.models.persistence import derived_table, fitted_rows
 
 __all__ = [
@@ -33,8 +34,6 @@ __all__ = [
     "Table",
     "register",
 ]
-
-Verdict = Literal["ok", "warn", "fail"]
 
 
 @dataclass(frozen=True)
