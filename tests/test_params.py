@@ -312,7 +312,7 @@ def test_the_simulated_drift_walk_is_linear_in_its_scale(base, sd, seed):
     departure from the constant-drift walk is ``sigma_drift`` times one fixed path, the chain
     walks are untouched, and the truth carries the realised drift path (with no level noise,
     each year's step)."""
-    from ccmodels.simulate.population import _streams, yearly_latent
+    from ccmodels.simulate.latent import streams, yearly_latent
 
     sc = base.replace(years=(2012, 2020))
     data = sc.model_dump()
@@ -327,7 +327,7 @@ def test_the_simulated_drift_walk_is_linear_in_its_scale(base, sd, seed):
         d = sc.model_dump()
         d["volume"]["log_rate"] = dict(lr) | {"sigma_drift": scale, "sigma_year": 0.0}
         d["volume"] |= {"log_rate_start": None, "drift": 0.0, "sd": 0.0}
-        return yearly_latent(Scenario.from_dict(d), _streams(seed), ("case_volume",))
+        return yearly_latent(Scenario.from_dict(d), streams(seed), ("case_volume",))
 
     flat, one, k = run(0.0), run(1.0), run(sd)
     np.testing.assert_allclose(

@@ -41,42 +41,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels import __version__, fields, law, outcomes, params
-from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS, VALUE_CHAINS
-from ccmodels.simulate.predictor import Predictor
+from ccmodels import __version__, law, outcomes, params
+from ccmodels.data.schema import CHAIN_COLUMNS, TARGETS, TRAITS
+from ccmodels.simulate.latent import streams, yearly_latent
 from ccmodels.simulate.scenario import Scenario
+from ccmodels.simulate.tables import case_ids, case_table, roles
 
 __all__ = [
-    "COMPONENTS",
     "Population",
     "PopulationTooLarge",
-    "YearlyLatent",
     "simulate",
-    "yearly_latent",
 ]
-
-#: Components with their own random stream, in spawn order (append only: never reorder).
-COMPONENTS: tuple[str, ...] = (
-    "volume",
-    "dates",
-    "chains",
-    "target",
-    "article",
-    "group_size",
-    "traits",
-    "sentence_type",
-    "case_effect",
-    "sentence",
-    "probation",
-    "fine",
-    "year_walk",
-    "disposition_case",
-    "probation_case",
-    "fine_case",
-    "roles",
-    "charges",
-    "drift_walk",
-)
 
 
 @dataclass(frozen=True)
@@ -90,15 +65,6 @@ class Population:
     truth: xr.Dataset
     seed: int
     latent: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-
-def _streams(seed: int) -> dict[str, np.random.Generator]:
-    children = np.random.SeedSequence(seed).spawn(len(COMPONENTS))
-    return {name: np.random.default_rng(s) for name, s in zip(COMPONENTS, children, strict=True)}
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _predictor(
@@ -134,21 +100,6 @@ def _predictor(
     return eta
 
 
-#: predictors whose year walk the simulator draws from the ``year_walk`` stream, one row each
-#: (append only: the rows of the outcome predictors keep their draws; ``None`` is a retired
-#: row, the any-fine logit, still drawn so that the rows after it keep theirs)
-_WALKED = (
-    "sentence",
-    "probation",
-    None,
-    "fine.amount",
-    "group_size.mu",
-    "group_size.alpha",
-    "disposition.exempt",
-    "disposition.fine_only",
-)
-
-
 class PopulationTooLarge(ValueError):
     """A scenario whose population would exceed the ``max_rows`` asked for."""
 
@@ -162,84 +113,6 @@ def _check_size(
             f"the population would have {n:,} {what} (max_rows {max_rows:,}); "
             f"{int(per_year[worst]):,} of them in {int(years[worst])}"
         )
-
-
-@dataclass(frozen=True)
-class YearlyLatent:
-    """A scenario's realised yearly quantities: the log case rate (``log_rate``, breaks
-    included), the chain probabilities (``chain_p``, year x chain), the truth Dataset and the
-    latent mapping of :class:`Population`."""
-
-    log_rate: np.ndarray
-    chain_p: np.ndarray
-    truth: xr.Dataset | None
-    latent: Mapping[str, Any]
-
-
-def yearly_latent(
-    sc: Scenario, rng: Mapping[str, np.random.Generator], models: tuple[str, ...] | None = None
-) -> YearlyLatent:
-    """The walks of one population (the volume, chain and predictor walks), drawn from the
-    ``volume``, ``chains`` and ``year_walk`` streams before anything else in them: what
-    :func:`simulate` and :func:`ccmodels.simulate.yearly.draw_yearly` share. ``models``
-    restricts the truth to those models' parameters (:func:`ccmodels.params.truth`; ``()``:
-    no truth)."""
-    years = sc.year_values()
-    n_years = len(years)
-    t = (years - years[0]).astype(float)
-    v = sc.volume
-    z_vol = np.concatenate([[0.0], rng["volume"].normal(0, 1, n_years - 1)])
-    # the drift walks of local trends (volume, the four chains, the walked predictors): their
-    # own stream, so that the other walks keep their draws
-    z_drift = rng["drift_walk"].normal(0.0, 1.0, (5 + len(_WALKED), n_years))
-    slopes: dict[str, np.ndarray] = {}
-
-    def walked(fld: str, pred: Predictor, z: np.ndarray, u: np.ndarray) -> np.ndarray:
-        if pred.sigma_drift > 0 or pred.drift_path is not None:
-            slopes[f"year_slope/{fld}"] = pred.drift_vector(years, u)
-        return pred.year_vector(years, z, u)
-
-    if v.log_rate is None:  # the readable form, as it always was
-        log_rate = v.log_rate_start + v.drift * t + v.sd * np.cumsum(z_vol)
-    else:
-        log_rate = v.log_rate.intercept + walked("volume.log_rate", v.log_rate, z_vol, z_drift[0])
-    walk_rate = log_rate + np.log(v.scale)
-    if v.breaks:
-        x_b = fields.break_covariates(years, [(b.date, b.shift) for b in v.breaks])
-        log_rate = walk_rate + x_b @ np.array([b.effect for b in v.breaks])
-    else:
-        log_rate = walk_rate
-    ch = sc.chains
-    z_ch = np.concatenate([np.zeros((1, 4)), rng["chains"].normal(0, 1, (n_years - 1, 4))], axis=0)
-    if ch.walk_corr is not None:  # correlated steps (the identity leaves the draws as they are)
-        z_ch = z_ch @ ch.walk_cholesky().T
-    if ch.logit is None:  # the readable trends, as they always were
-        trends = [getattr(ch, c) for c in VALUE_CHAINS]
-        chain_logit = np.array([[tr.start + tr.slope * ti for tr in trends] for ti in t])
-        chain_logit = chain_logit + ch.rw_sd * np.cumsum(z_ch, axis=0)
-    else:
-        chain_logit = np.column_stack(
-            [
-                ch.logit[c].intercept
-                + walked(f"chains.logit.{c}", ch.logit[c], z_ch[:, j], z_drift[1 + j])
-                for j, c in enumerate(VALUE_CHAINS)
-            ]
-        )
-    chain_p = _expit(chain_logit)  # (year, chain)
-    walk = rng["year_walk"].normal(0.0, 1.0, (len(_WALKED), n_years))
-    latent_q: dict[str, Any] = {"log_rate": log_rate, "chain_share": chain_p}
-    for j, fld in enumerate(_WALKED):
-        if fld is None:
-            continue
-        latent_q[f"year_effect/{fld}"] = walked(fld, sc.predictor(fld), walk[j], z_drift[5 + j])
-    latent_q |= slopes
-    latent_q["year_effect/volume.log_rate"] = walk_rate - sc.predictor("volume.log_rate").intercept
-    for j, c in enumerate(VALUE_CHAINS):
-        fld = f"chains.logit.{c}"
-        latent_q[f"year_effect/{fld}"] = chain_logit[:, j] - sc.predictor(fld).intercept
-    latent_ro = MappingProxyType(latent_q)
-    truth = params.truth(sc, _Latent(latent_ro), models) if models != () else None
-    return YearlyLatent(log_rate, chain_p, truth, latent_ro)
 
 
 def simulate(
@@ -272,7 +145,7 @@ def simulate(
     """
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    rng = _streams(int(seed))
+    rng = streams(int(seed))
     sc = scenario
     years = sc.year_values()
     n_years = len(years)
@@ -349,8 +222,8 @@ def simulate(
     n_off = int(n_def.sum())
     if cases_only:  # the case table only: no offenders, traits or sentences
         u_case = rng["case_effect"].normal(0.0, 1.0, n_cases) * sc.sentence.sigma_case
-        table = _case_table(
-            _case_ids(case_year), case_year, date, art_case, chains, target_idx, n_def, u_case
+        table = case_table(
+            case_ids(case_year), case_year, date, art_case, chains, target_idx, n_def, u_case
         )
         return Population(pd.DataFrame(), table, truth, int(seed), latent_ro)
     _check_size(n_off, "offenders", max_rows, years, np.bincount(case_year_idx, n_def, n_years))
@@ -385,7 +258,7 @@ def simulate(
     trait_mat = np.column_stack([traits[k] for k in TRAITS]).astype(float)
 
     # --- roles (arts. 26, 97) and combined sentences (art. 69) ---------------------------------
-    principal, ringleader = _roles(
+    principal, ringleader = roles(
         sc.roles.criminal_group, n_def, case_of, first, traits["accessory"], rng["roles"]
     )
     r_ch = sc.roles
@@ -442,8 +315,8 @@ def simulate(
     fine = np.where(fined, amount, 0.0)
 
     # --- tables -------------------------------------------------------------------------------
-    case_ids = _case_ids(case_year)
-    case_cat = pd.Categorical.from_codes(case_of, categories=pd.Index(case_ids))
+    ids = case_ids(case_year)
+    case_cat = pd.Categorical.from_codes(case_of, categories=pd.Index(ids))
     # the columns are this function's own arrays: no copy into consolidated blocks
     off = pd.DataFrame(
         {
@@ -470,69 +343,5 @@ def simulate(
         },
         copy=False,
     )
-    cases = _case_table(case_ids, case_year, date, art_case, chains, target_idx, n_def, u_case)
+    cases = case_table(ids, case_year, date, art_case, chains, target_idx, n_def, u_case)
     return Population(off, cases, truth, int(seed), latent_ro)
-
-
-def _roles(
-    group_prob: float,
-    n_def: np.ndarray,
-    case_of: np.ndarray,
-    first: np.ndarray,
-    accessory: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Principals (co-defendants who are not accessories) and ringleaders (the first principal
-    of a case of three or more defendants that is a criminal group)."""
-    principal = (n_def[case_of] > 1) & ~accessory
-    group = (n_def >= 3) & (rng.random(len(n_def)) < group_prob)
-    n_off = len(case_of)
-    # position of each offender's case's first principal (n_off when it has none)
-    pos = np.where(principal, np.arange(n_off), n_off)
-    first_principal = np.minimum.reduceat(pos, first) if n_off else pos
-    ringleader = np.zeros(n_off, dtype=bool)
-    lead = group & (first_principal < n_off)
-    ringleader[first_principal[lead]] = True
-    return principal, ringleader
-
-
-def _case_ids(case_year: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``"<year>-<position, 6 digits>"`` of every case (strings, built by Arrow)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    number = pc.utf8_lpad(pc.cast(pa.array(np.arange(len(case_year))), pa.string()), 6, "0")
-    ids = pc.binary_join_element_wise(pc.cast(pa.array(case_year), pa.string()), number, "-")
-    return pd.array(ids, dtype="string")
-
-
-def _case_table(
-    case_ids: pd.api.extensions.ExtensionArray,
-    case_year: np.ndarray,
-    date: np.ndarray,
-    art_case: np.ndarray,
-    chains: np.ndarray,
-    target_idx: np.ndarray,
-    n_def: np.ndarray,
-    u_case: np.ndarray,
-) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "case_id": case_ids,
-            "year": case_year.astype(np.int64),
-            "judgment_date": date,
-            "article": pd.Categorical.from_codes(art_case, categories=list(law.ARTICLES)),
-            **{c: chains[:, j] for j, c in enumerate(CHAIN_COLUMNS)},
-            "target": pd.Categorical.from_codes(target_idx, categories=list(TARGETS)),
-            "n_defendants": n_def.astype(np.int64),
-            "case_effect": u_case,
-        },
-        copy=False,
-    )
-
-
-@dataclass(frozen=True)
-class _Latent:
-    """The latent part of a population, before its tables exist."""
-
-    latent: Mapping[str, Any]

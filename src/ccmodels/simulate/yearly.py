@@ -3,7 +3,7 @@
 :func:`ccmodels.simulate.simulate` builds a case table; a projection of case volume, group size
 and value-chain composition needs only yearly numbers, and a posterior world to 2030 can hold
 millions of cases. :func:`draw_yearly` draws those numbers from the same generative model
-(the same walks, from the same streams: :func:`.population.yearly_latent`), vectorised over
+(the same walks, from the same streams: :func:`.latent.yearly_latent`), vectorised over
 the years, at a cost that does not depend on the number of cases:
 
 - cases per year ``N_t ~ NegBin(e^{log_rate_t}, dispersion)``: the very draw ``simulate``
@@ -36,7 +36,7 @@ from scipy.stats import nbinom
 
 from ccmodels import params
 from ccmodels.outcomes import group_sizes, negbin, ztnb
-from ccmodels.simulate.population import _streams, yearly_latent
+from ccmodels.simulate.latent import streams, yearly_latent
 from ccmodels.simulate.scenario import Scenario
 
 __all__ = ["PATTERNS", "YearlyDraw", "draw_yearly", "largest", "poisson_big"]
@@ -94,7 +94,7 @@ def _negbin_big(rng: np.random.Generator, mean: np.ndarray, alpha: np.ndarray) -
 def draw_yearly(sc: Scenario, seed: int) -> YearlyDraw:
     """Draw one world's yearly quantities from scenario ``sc`` with seed ``seed`` (the seed a
     population of the same world would be simulated with)."""
-    rng = _streams(int(seed))
+    rng = streams(int(seed))
     years = sc.year_values()
     n_years = len(years)
     lat = yearly_latent(sc, rng, ())
