@@ -42,6 +42,7 @@ __all__ = [
     "parameter_names",
     "parameter_table",
     "pointwise_log_likelihood",
+    "worst_rhat_draws",
 ]
 
 
@@ -194,3 +195,29 @@ def compare_loo(fits: Mapping[str, xr.DataTree]) -> pd.DataFrame:
 def _f(x: Any) -> float | None:
     v = float(x)
     return v if math.isfinite(v) else None
+
+
+def worst_rhat_draws(dt: xr.DataTree, k: int) -> xr.Dataset | None:
+    """The draws of the ``k`` parameters (elements) with the highest R-hat, for rank plots."""
+    rh = az.rhat(dt, var_names=parameter_names(dt))
+    rh_ds = rh.to_dataset() if isinstance(rh, xr.DataTree) else rh
+    post = dt["posterior"].to_dataset()
+    found: list[tuple[float, str, dict[str, Any]]] = []
+    for name, da in rh_ds.data_vars.items():
+        vals = np.asarray(da.values, dtype=float)
+        for idx in np.ndindex(vals.shape):
+            sel = {str(d): da[d].values[i] for d, i in zip(da.dims, idx, strict=True)}
+            label = str(name) + (f"[{', '.join(str(v) for v in sel.values())}]" if sel else "")
+            v = float(vals[idx])
+            found.append((v if math.isfinite(v) else -1.0, label, {"name": name, "isel": idx}))
+    if not found:
+        return None
+    found.sort(key=lambda r: (-r[0], r[1]))
+    out = {}
+    for _, label, info in found[:k]:
+        da = post[info["name"]]
+        extra = [d for d in da.dims if d not in ("chain", "draw")]
+        out[label] = da.isel(dict(zip(extra, info["isel"], strict=True))).drop_vars(
+            extra, errors="ignore"
+        )
+    return xr.Dataset(out)

@@ -12,7 +12,7 @@ import xarray as xr
 
 from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext
-from ccmodels.report.sections import pct
+from ccmodels.report.text import pct
 
 __all__ = ["SPEC", "checks", "trends"]
 

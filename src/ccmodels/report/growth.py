@@ -19,7 +19,7 @@ from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
 from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext, Paragraph
-from ccmodels.report.sections import fmt, frame_json, make_table, pct
+from ccmodels.report.text import fmt, frame_json, make_table, pct
 
 __all__ = ["PROJECT_DRAWS", "PROJECT_YEARS"]
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ccmodels.report.core import FitContext, Paragraph, Section
 from ccmodels.report.diagnostics import Convergence, LooSummary
-from ccmodels.report.sections import fmt, prior_text, software_versions
+from ccmodels.report.text import fmt, prior_text, software_versions
 
 __all__ = ["PRIOR_NAMES", "methods_section"]
 

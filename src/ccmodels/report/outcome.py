@@ -23,13 +23,10 @@ from ccmodels.report.methods import PRIOR_NAMES, methods_section
 from ccmodels.report.sections import (
     convergence_section,
     data_section,
-    fmt,
-    frame_json,
-    interval,
     loo_section,
-    make_table,
     parameter_section,
 )
+from ccmodels.report.text import fmt, frame_json, interval, make_table
 
 __all__ = [
     "SPECS",

@@ -11,7 +11,7 @@ import xarray as xr
 from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext
-from ccmodels.report.sections import frame_json, make_table, pct
+from ccmodels.report.text import frame_json, make_table, pct
 
 __all__ = ["SPEC", "checks", "trends"]
 

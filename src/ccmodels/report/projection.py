@@ -20,7 +20,7 @@ import xarray as xr
 from ccmodels.report import figures as fg
 from ccmodels.report.core import Block, FigureRef, ModelReport, Paragraph, Section, _slug
 from ccmodels.report.published import PublishedFigure
-from ccmodels.report.sections import fmt, make_table, pct
+from ccmodels.report.text import fmt, make_table, pct
 
 __all__ = ["COMPARISON_COLUMNS", "projection_report", "read_comparison", "read_projection"]
 

@@ -14,7 +14,7 @@ from ccmodels import law
 from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext
-from ccmodels.report.sections import fixed, pct
+from ccmodels.report.text import fixed, pct
 
 __all__ = ["SPEC", "checks", "trends"]
 
