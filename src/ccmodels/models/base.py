@@ -7,10 +7,8 @@ rows from the input (:mod:`.design`), builds a PyMC model whose parameters are t
 prior predictive, posterior predictive, observed and constant data, the fitted rows, the
 model's derived tables and attrs (model type, version, config JSON, seed, id hash).
 
-Out-of-sample rules (``predict``): those of :mod:`ccmodels.params` for new years (the walk goes
-on, with its drift) and new levels of a grouping column (fresh draws of the pooling scale); a
-new case gets a fresh case effect (for means integrated out); a trait the model did not use
-(no variation in the fitted data) contributes nothing.
+Out-of-sample rules (``predict``): those of :mod:`ccmodels.params` for new years and levels; a
+new case gets a fresh case effect; a trait the model did not use contributes nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +37,7 @@ from ccmodels.models.config import (
     ModelConfigError,
     check_keys,
     check_sampler_installed,
+    check_trend_effects,
     config_id,
     merge_priors,
     merge_sampler,
@@ -77,39 +76,7 @@ class Model(Predictive, ABC):
         defaults = self.default_effects()
         check_keys(effects or {}, list(defaults), "effect", f"{self.model_type} model: ")
         self.effects: dict[str, Any] = self.check_effects(defaults | dict(effects or {}))
-        for key in ("year_drift", "year_damping", "year_local_trend"):
-            if not isinstance(self.effects.get(key, False), bool):
-                raise ModelConfigError(
-                    f"{self.model_type} model: effect {key!r} must be true or false, got "
-                    f"{self.effects[key]!r}"
-                )
-        if self.effects.get("year_damping") and not self.damped_trend:
-            raise ModelConfigError(
-                f"{self.model_type} model: effect 'year_damping' (a damped trend) is available "
-                "for the growth models (case_volume, group_size, value_chain)"
-            )
-        if self.effects.get("year_damping") and not self.effects.get("year_drift"):
-            raise ModelConfigError(
-                f"{self.model_type} model: effect 'year_damping' damps the year walk's drift; "
-                "turn 'year_drift' on too"
-            )
-        if self.effects.get("year_local_trend"):
-            if not self.damped_trend:
-                raise ModelConfigError(
-                    f"{self.model_type} model: effect 'year_local_trend' (a walking drift) is "
-                    "available for the growth models (case_volume, group_size, value_chain)"
-                )
-            if not self.effects.get("year_drift"):
-                raise ModelConfigError(
-                    f"{self.model_type} model: effect 'year_local_trend' lets the year walk's "
-                    "drift walk; turn 'year_drift' on too"
-                )
-            if self.effects.get("year_damping"):
-                raise ModelConfigError(
-                    f"{self.model_type} model: effects 'year_damping' and 'year_local_trend' "
-                    "are two trend families (a fading drift, a walking drift); turn one off "
-                    "and compare the two by leave-future-out (ccmodels lfo)"
-                )
+        check_trend_effects(self.model_type, self.effects, self.damped_trend)
         check_keys(self.effects.get("traits", []), TRAITS, "trait")
         self.sampler: dict[str, Any] = merge_sampler(
             DEFAULT_SAMPLER | self.sampler_defaults | self.effect_sampler_defaults(), sampler

@@ -25,6 +25,7 @@ __all__ = [
     "ModelConfigError",
     "check_keys",
     "check_sampler_installed",
+    "check_trend_effects",
     "config_id",
     "merge_priors",
     "merge_sampler",
@@ -140,3 +141,41 @@ def check_sampler_installed(sampler: str) -> None:
             "sampler 'numpyro' needs JAX and numpyro, which are not installed: "
             "pip install 'ccmodels[numpyro]' (or use sampler 'nutpie', the default, or 'pymc')"
         ) from None
+
+
+def check_trend_effects(model_type: str, effects: Mapping[str, Any], damped_trend: bool) -> None:
+    """Check the year walk's trend effects: ``year_drift``, ``year_damping`` and
+    ``year_local_trend`` are true or false; the damped and the local trends need the drift,
+    exclude each other, and exist only where the model has them (``damped_trend``)."""
+    for key in ("year_drift", "year_damping", "year_local_trend"):
+        if not isinstance(effects.get(key, False), bool):
+            raise ModelConfigError(
+                f"{model_type} model: effect {key!r} must be true or false, got {effects[key]!r}"
+            )
+    if effects.get("year_damping") and not damped_trend:
+        raise ModelConfigError(
+            f"{model_type} model: effect 'year_damping' (a damped trend) is available "
+            "for the growth models (case_volume, group_size, value_chain)"
+        )
+    if effects.get("year_damping") and not effects.get("year_drift"):
+        raise ModelConfigError(
+            f"{model_type} model: effect 'year_damping' damps the year walk's drift; "
+            "turn 'year_drift' on too"
+        )
+    if effects.get("year_local_trend"):
+        if not damped_trend:
+            raise ModelConfigError(
+                f"{model_type} model: effect 'year_local_trend' (a walking drift) is "
+                "available for the growth models (case_volume, group_size, value_chain)"
+            )
+        if not effects.get("year_drift"):
+            raise ModelConfigError(
+                f"{model_type} model: effect 'year_local_trend' lets the year walk's "
+                "drift walk; turn 'year_drift' on too"
+            )
+        if effects.get("year_damping"):
+            raise ModelConfigError(
+                f"{model_type} model: effects 'year_damping' and 'year_local_trend' "
+                "are two trend families (a fading drift, a walking drift); turn one off "
+                "and compare the two by leave-future-out (ccmodels lfo)"
+            )
