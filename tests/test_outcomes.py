@@ -281,9 +281,7 @@ def test_simulated_terms_agree_with_the_models_replicates(sc, seed):
     pop = simulate(sc, seed)
     rows, rep = _replicates(SentenceModel(), pop, ("term_",), seed)
     y, r = rows["term_months"].to_numpy(), rep["term_months"]
-    lo, hi = outcomes.term_bounds(
-        rows["article"].astype(str).to_numpy(), rows["n_charges"].to_numpy(), rows["year"]
-    )
+    lo, hi = outcomes.table_term_bounds(rows)
     assert np.all((y >= lo) & (y <= hi * (1 + 1e-12)))
     assert np.all((r >= lo) & (r <= hi))
     several = rows["n_charges"].to_numpy() >= 2

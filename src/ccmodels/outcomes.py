@@ -51,6 +51,7 @@ __all__ = [
     "negbin",
     "probation",
     "sentence_type_codes",
+    "table_term_bounds",
     "term",
     "term_bounds",
     "ztnb",
@@ -176,6 +177,13 @@ def term_bounds(
             cap = law.combined_term_cap(np.full(hi.shape, "fixed_term"), year)
             hi = np.where(several, cap, hi)
     return lo, np.asarray(hi, dtype=float)
+
+
+def table_term_bounds(rows: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`term_bounds` of a table's rows: columns ``article``, ``year`` and, when present,
+    ``n_charges`` (a table without it holds single charges)."""
+    n_charges = rows["n_charges"].to_numpy() if "n_charges" in rows else None
+    return term_bounds(rows["article"].astype(str).to_numpy(), n_charges, rows["year"].to_numpy())
 
 
 def term(

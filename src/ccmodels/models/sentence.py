@@ -50,21 +50,12 @@ from ccmodels.models.design import Design, log_outcome_scales
 from ccmodels.models.likelihoods import censored_normal as cn
 from ccmodels.models.summaries import group_summary
 
-__all__ = ["SentenceModel", "student_t_loglik", "term_bounds"]
+__all__ = ["SentenceModel", "student_t_loglik"]
 
 #: Quantile nodes over the Student-t precision weight for predicted means.
 T_MEAN_NODES = 32
 LIKELIHOODS = ("normal", "student_t")
 _CUSTODIAL = ("fixed_term", "detention")
-
-
-def term_bounds(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The censoring bounds of each row's term (:func:`ccmodels.outcomes.term_bounds`; rows
-    without ``n_charges`` are single charges)."""
-    n_charges = rows["n_charges"].to_numpy() if "n_charges" in rows else None
-    return outcomes.term_bounds(
-        rows["article"].astype(str).to_numpy(), n_charges, rows["year"].to_numpy()
-    )
 
 
 class SentenceModel(Model):
@@ -154,7 +145,7 @@ class SentenceModel(Model):
 
     def extra_design(self, rows: pd.DataFrame, coords: dict[str, list[Any]]) -> dict[str, Any]:
         term = rows["term_months"].to_numpy(dtype=float)
-        lo, hi = term_bounds(rows)
+        lo, hi = outcomes.table_term_bounds(rows)
         cens = np.where(term >= hi * (1 - 1e-9), 1, np.where(term <= lo * (1 + 1e-9), -1, 0))
         case_codes, case_ids = pd.factorize(rows["case_id"].astype(str), sort=False)
         return {
@@ -235,7 +226,7 @@ class SentenceModel(Model):
         rng: np.random.Generator,
         integrate_case: bool = True,
     ) -> np.ndarray:
-        lo, hi = term_bounds(d.rows)
+        lo, hi = outcomes.table_term_bounds(d.rows)
         # once per distinct row: the same covariates give the same linear predictor, and the
         # bounds follow the article
         first, inv = d.x.distinct(lo, hi)
@@ -298,7 +289,7 @@ class SentenceModel(Model):
             if self.student_t
             else rng.normal(0, 1, (n_s, n))
         )
-        lo, hi = term_bounds(d.rows)
+        lo, hi = outcomes.table_term_bounds(d.rows)
         sigma = np.asarray(params["term_sigma"])[:, None]
         return {"term_months": outcomes.term(noise, mu + u[:, case], sigma, lo, hi)[0]}
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels import law
+from ccmodels import outcomes
 from ccmodels.report import figures as fg
 from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext
@@ -64,7 +64,7 @@ def checks(
 ) -> tuple[list[Block], dict[str, Any]]:
     """Predictive-check figures and statistics of replicated terms (prior or posterior)."""
     y, r, years = oc.observed_replicated(rows, rep, "term_months")
-    hi = law.term_bounds(rows["article"].astype(str).to_numpy())[1]
+    hi = outcomes.table_term_bounds(rows)[1]
     at_max = np.isclose(y, hi) | (y >= hi)
     ys, rep_year = oc.by_year(r, years)
     _, obs_year = oc.by_year(y, years)
