@@ -28,6 +28,7 @@ __all__ = [
     "config_id",
     "dataset_to_frame",
     "derived_table",
+    "fit_tree",
     "fitted_rows",
     "frame_to_dataset",
     "read_fit",
@@ -126,6 +127,34 @@ def read_fit(path: str | os.PathLike[str]) -> xr.DataTree:
         raise FitFileError(f"{p}: not a NetCDF fit file ({exc})") from None
     check_fit(dt, str(p))
     return dt
+
+
+def fit_tree(item: Any) -> tuple[xr.DataTree, str]:
+    """The checked DataTree of a fit and where it came from: a fit file (read, its path), a
+    DataTree (``"DataTree given"``) or a fitted model (its ``idata``, ``"fitted in this
+    session"``). The one way a fit is taken in: the report, the projection and the model
+    classes read fits through it.
+
+    Raises
+    ------
+    FileNotFoundError, FitFileError
+        A missing file, or a file or tree that is not a fit of this version
+        (:func:`check_fit`).
+    ValueError
+        A model that is not fitted, or anything else.
+    """
+    if isinstance(item, xr.DataTree):
+        check_fit(item, "DataTree given")
+        return item, "DataTree given"
+    if isinstance(item, str | os.PathLike):
+        return read_fit(item), str(Path(item))
+    idata = getattr(item, "idata", None)
+    if not isinstance(idata, xr.DataTree):
+        if hasattr(item, "model_type"):
+            raise ValueError(f"the {item.model_type} model is not fitted: call fit() or load()")
+        raise ValueError(f"not a fit: {item!r} (give fit files, DataTrees or fitted models)")
+    check_fit(idata, "fitted model")
+    return idata, "fitted in this session"
 
 
 def frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:

@@ -7,14 +7,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import xarray as xr
-
-from ccmodels.models.base import FitFileError, ModelConfigError, OutcomeModel
+from ccmodels.models.base import ModelConfigError, OutcomeModel
 from ccmodels.models.case_volume import CaseVolumeModel
 from ccmodels.models.config import check_keys
 from ccmodels.models.disposition import DispositionModel
 from ccmodels.models.fine import FineModel
 from ccmodels.models.group_size import GroupSizeModel
+from ccmodels.models.persistence import fit_tree
 from ccmodels.models.probation import ProbationModel
 from ccmodels.models.sentence import SentenceModel
 from ccmodels.models.value_chain import ValueChainModel
@@ -60,12 +59,7 @@ def from_spec(path: str | os.PathLike[str]) -> OutcomeModel:
 
 
 def load_fit(path: str | os.PathLike[str]) -> OutcomeModel:
-    """Load a saved fit with the class its file names."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{p}: no such fit file")
-    with xr.open_datatree(p, engine="h5netcdf") as f:
-        kind = f.attrs.get("model_type")
-    if kind not in MODELS:
-        raise FitFileError(f"{p}: not a ccmodels fit (model_type {kind!r})")
-    return MODELS[kind].load(p)
+    """Load a saved fit with the class its file names (read and checked once,
+    :func:`ccmodels.models.persistence.fit_tree`)."""
+    tree, source = fit_tree(path)
+    return MODELS[str(tree.attrs["model_type"])].from_datatree(tree, source)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,7 @@ import xarray as xr
 from ccmodels import params
 from ccmodels.data.schema import VALUE_CHAINS
 from ccmodels.draws import scenario_from_draw
+from ccmodels.models.persistence import fit_tree
 from ccmodels.project.summary import _OUTCOME_VARS, _SCALARS, _observed, summarise, table
 from ccmodels.simulate import Population, Scenario, simulate
 from ccmodels.simulate.population import PopulationTooLarge
@@ -57,16 +57,10 @@ class ProjectionError(ValueError):
 
 
 def _tree(fit: FitLike) -> tuple[xr.DataTree, str]:
-    if isinstance(fit, xr.DataTree):
-        return fit, "<DataTree>"
-    if isinstance(fit, str | os.PathLike):
-        from ccmodels.models.persistence import read_fit
-
-        return read_fit(Path(fit)), str(fit)
-    idata = getattr(fit, "idata", None)
-    if isinstance(idata, xr.DataTree):
-        return idata, f"<{type(fit).__name__}>"
-    raise ProjectionError(f"not a fit: {fit!r} (give fit files, DataTrees or fitted models)")
+    try:
+        return fit_tree(fit)
+    except ValueError as exc:  # FitFileError included: one error type for a projection
+        raise ProjectionError(str(exc)) from None
 
 
 def _fits(fits: FitLike | Sequence[FitLike], weights: Sequence[float] | None = None) -> list[Fit]:

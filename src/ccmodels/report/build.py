@@ -21,8 +21,8 @@ import pandas as pd
 import xarray as xr
 
 from ccmodels import __version__
-from ccmodels.models.persistence import check_fit, read_fit
-from ccmodels.report.core import BUILDERS, FitContext, ModelReport, source_name
+from ccmodels.models.persistence import fit_tree
+from ccmodels.report.core import BUILDERS, FitContext, ModelReport
 from ccmodels.report.diagnostics import THRESHOLDS
 from ccmodels.report.html import render
 from ccmodels.util import worker_count, worker_pool
@@ -225,21 +225,6 @@ def _as_list(fits: FitLike | Sequence[FitLike]) -> list[FitLike]:
     return list(fits)  # type: ignore[arg-type]
 
 
-def _tree_of(item: FitLike) -> tuple[xr.DataTree, str]:
-    """The checked DataTree of a fitted model, a DataTree or a fit file."""
-    if isinstance(item, xr.DataTree):
-        check_fit(item, "DataTree given")
-        return item, "DataTree given"
-    if isinstance(item, (str, os.PathLike)):
-        return read_fit(item), str(Path(item))
-    idata = getattr(item, "idata", None)
-    if not isinstance(idata, xr.DataTree):
-        kind = getattr(item, "model_type", type(item).__name__)
-        raise ValueError(f"the {kind} model is not fitted: call fit() or load() first")
-    check_fit(idata, "fitted model")
-    return idata, source_name(None)
-
-
 def _labels(kinds: Iterable[str]) -> list[str]:
     """Report labels of fits of these model types, in order: ``sentence``, ``sentence-2``..."""
     seen: dict[str, int] = {}
@@ -271,12 +256,12 @@ def _file_labels(items: Sequence[FitLike]) -> list[str] | None:
 
 def _file_part(path: str, label: str) -> ModelReport:
     """One fit's part of the report, from its file (in a worker process)."""
-    tree, source = _tree_of(path)
+    tree, source = fit_tree(path)
     return BUILDERS[str(tree.attrs["model_type"])](FitContext(tree, label, source))
 
 
 def _contexts(items: Iterable[FitLike]) -> list[FitContext]:
-    trees = [_tree_of(item) for item in items]
+    trees = [fit_tree(item) for item in items]
     for tree, source in trees:
         kind = str(tree.attrs["model_type"])
         if kind not in BUILDERS:
