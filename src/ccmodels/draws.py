@@ -14,7 +14,7 @@ import xarray as xr
 
 from ccmodels.data.schema import VALUE_CHAINS
 from ccmodels.fields import FIELD_CODECS
-from ccmodels.params import AUXILIARY, MODELS
+from ccmodels.params import MODELS, parameter_samples, pick_samples
 
 if TYPE_CHECKING:
     from ccmodels.simulate.scenario import Scenario
@@ -148,12 +148,8 @@ def scenario_draws(
     if not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     base = base if base is not None else Scenario.default()
-    ds = fit[group].to_dataset()
-    keep = [v for v in ds.data_vars if not str(v).endswith(AUXILIARY)]
-    st = ds[keep].stack(sample=("chain", "draw"))
-    total = st.sizes["sample"]
-    rng = np.random.default_rng(seed)
-    idx = rng.choice(total, size=n, replace=n > total)
+    st = parameter_samples(fit[group].to_dataset())
+    idx = pick_samples(st.sizes["sample"], n, np.random.default_rng(seed))
     return [
         scenario_from_draw(st.isel(sample=int(i)).drop_vars(["sample", "chain", "draw"]), base)
         for i in idx

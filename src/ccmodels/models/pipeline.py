@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ccmodels import law, outcomes
+from ccmodels import law, outcomes, params
 from ccmodels.data.schema import CHAIN_COLUMNS, VALUE_CHAINS
 from ccmodels.models.base import Model
 from ccmodels.models.predictive import Draws
@@ -87,7 +87,7 @@ class SentencingPipeline:
     def _draws(self, role: str, n: int, rng: np.random.Generator) -> Draws:
         d = self.models[role].draws()
         total = len(next(iter(d.values())))
-        pick = rng.choice(total, size=n, replace=n > total)
+        pick = params.pick_samples(total, n, rng)
         return Draws({k: np.asarray(v)[pick] for k, v in d.items()}, d.coords)
 
     def simulate(

@@ -66,6 +66,8 @@ from ccmodels.params.truth import (
     field_value,
     full_coords,
     on_coords,
+    parameter_samples,
+    pick_samples,
     predictor_truth,
     truth,
 )
@@ -95,6 +97,8 @@ __all__ = [
     "linear_spec",
     "model_parameters",
     "on_coords",
+    "parameter_samples",
+    "pick_samples",
     "predictor_truth",
     "register",
     "stack_names",

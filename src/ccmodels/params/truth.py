@@ -13,7 +13,7 @@ from ccmodels.data.schema import TRAITS, VALUE_CHAINS
 from ccmodels.fields import (
     FIELD_CODECS,
 )
-from ccmodels.params.registry import GROWTH_MODELS, MODELS, OUTCOME_MODELS, LinearSpec
+from ccmodels.params.registry import AUXILIARY, GROWTH_MODELS, MODELS, OUTCOME_MODELS, LinearSpec
 
 if TYPE_CHECKING:
     from ccmodels.simulate.scenario import Scenario
@@ -200,3 +200,15 @@ def on_coords(truth_ds: xr.Dataset, coords: Mapping[str, Sequence[Any]]) -> xr.D
                 out[eff] = out[eff] - mean
                 out[name] = out[name] + mean
     return xr.Dataset(out, attrs=truth_ds.attrs)
+
+
+def parameter_samples(group: xr.Dataset) -> xr.Dataset:
+    """A posterior (or prior) group's parameters, the sampling auxiliaries
+    (:data:`~ccmodels.params.registry.AUXILIARY`) left out, stacked to one ``sample`` dim."""
+    keep = [v for v in group.data_vars if not str(v).endswith(AUXILIARY)]
+    return group[keep].stack(sample=("chain", "draw"))
+
+
+def pick_samples(total: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` of ``total`` samples at random: without replacement while there are enough."""
+    return rng.choice(total, size=n, replace=n > total)

@@ -149,10 +149,8 @@ def _draw_scenarios(
     model has several fits, the fit of each world drawn by weight (the returned components)."""
     groups: dict[str, list[tuple[xr.Dataset, float]]] = {}
     for tree, _, w in trees:
-        post = tree["posterior"].to_dataset()
-        keep = [v for v in post.data_vars if not str(v).endswith(params.AUXILIARY)]
         groups.setdefault(str(tree.attrs["model_type"]), []).append(
-            (post[keep].stack(sample=("chain", "draw")), w)
+            (params.parameter_samples(tree["posterior"].to_dataset()), w)
         )
     comps: dict[str, np.ndarray] = {}
     chosen: list[list[tuple[xr.Dataset, np.ndarray]]] = []
@@ -162,10 +160,7 @@ def _draw_scenarios(
             share = np.array([x for _, x in members])
             comp = rng.choice(len(members), size=n, p=share / share.sum())
             comps[kind] = comp
-        picks = [
-            rng.choice(st.sizes["sample"], size=n, replace=n > st.sizes["sample"])
-            for st, _ in members
-        ]
+        picks = [params.pick_samples(st.sizes["sample"], n, rng) for st, _ in members]
         chosen.append([(members[int(comp[i])][0], picks[int(comp[i])]) for i in range(n)])
 
     def gen() -> Iterator[Scenario]:
