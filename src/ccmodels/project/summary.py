@@ -88,15 +88,7 @@ def table(ds: xr.Dataset, prob: float = 0.9) -> pd.DataFrame:
     """A printable table of a projection: median and central ``prob`` interval by year."""
     lo, hi = (1 - prob) / 2, 1 - (1 - prob) / 2
     cols = {}
-    for k in (
-        "cases",
-        "offenders",
-        "mean_group_size",
-        "max_group_size",
-        "share_3plus",
-        "mean_term",
-        "probation_share",
-    ):
+    for k in _SCALARS:
         if k in ds:
             q = ds[k].quantile([0.5, lo, hi], dim="draw").values
             cols[k] = [f"{m:,.3g} [{a:,.3g}, {b:,.3g}]" for m, a, b in q.T]
