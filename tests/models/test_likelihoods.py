@@ -11,10 +11,13 @@ import pytest
 from scipy import integrate, special, stats
 
 from ccmodels.models.likelihoods import logit_cells as lc
-from ccmodels.models.likelihoods.cases import logistic_cases, probit_cases
+from ccmodels.models.likelihoods import probit
+from ccmodels.models.likelihoods.cases import logistic_cases
 from ccmodels.models.likelihoods.conditional import sample_logistic_cases
 from ccmodels.models.likelihoods.lone import logistic_lone, logistic_lone_direct
 from ccmodels.models.likelihoods.ops import LogisticCases, LogisticLone, ProbitCases
+from ccmodels.models.likelihoods.probit import logf_many as _logf_many
+from ccmodels.models.likelihoods.probit import probit_cases
 from ccmodels.models.likelihoods.rules import half_range_rule
 
 TOL = 1e-6  # nats: the accuracy the kernels promise
@@ -170,13 +173,16 @@ def test_probit_cases_match_brute_force_and_their_gradients():
         a = rng.normal(1.0, 2.0, n_terms)
         c = rng.normal(0.0, 2.0, n_terms)
         m = rng.normal()
-        got = probit_cases(np.array([m]), np.array([v]), a, c, np.array([0, n_terms]))
+        got = probit_cases(
+            np.array([m]), np.array([v]), a, c, np.ones(n_terms), np.array([0, n_terms])
+        )
         assert got[0][0] == pytest.approx(brute(a, c, m, v, "probit"), abs=TOL)
 
         def total(a_, c_=c, m_=m, v_=v):
-            return probit_cases(np.array([m_]), np.array([v_]), a_, c_, np.array([0, a_.size]))[0][
+            w = np.ones(a_.size)
+            return probit_cases(np.array([m_]), np.array([v_]), a_, c_, w, np.array([0, a_.size]))[
                 0
-            ]
+            ][0]
 
         np.testing.assert_allclose(got[3], _fd(total, a), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(
@@ -189,6 +195,96 @@ def test_probit_cases_match_brute_force_and_their_gradients():
         assert got[2][0] == pytest.approx(
             (total(a, c, m, v + e) - total(a, c, m, v - e)) / (2 * e), rel=1e-5, abs=1e-6
         )
+
+
+def _probit_case(n_terms, r, shape, rng):
+    """A censored-normal case of ``n_terms`` terms whose prior sd times its largest |c| is
+    ``r``: terms alike (co-defendants at one bound), spread, or of both signs."""
+    c = np.ones(n_terms) if rng.random() < 0.5 else -np.ones(n_terms)
+    if shape != "alike":
+        c = c * np.exp(rng.normal(0.0, 0.3, n_terms))
+    if shape == "mixed":
+        c = c * np.where(rng.random(n_terms) < 0.3, -1.0, 1.0)
+    c = c / np.abs(c).max()
+    spread = {"alike": 0.0, "spread": 1.0, "mixed": 1.0}[shape]
+    a = rng.normal(0.0, 3.0) + rng.normal(0.0, spread, n_terms)
+    return a, c, rng.normal(0.0, 2.0) * r, r * r
+
+
+@pytest.mark.parametrize("threshold", ["PROBIT_S6", "PROBIT_S8", "PROBIT_S16"])
+def test_probit_rules_hold_at_their_thresholds(threshold):
+    """Each rule of the censored-normal cases just inside its threshold (sharpness ``s``
+    between 0.9 and 1 times it, where it is least accurate): within 1e-6 nats of brute force,
+    for cases of 2 to 150 terms, alike, spread and of both signs."""
+    limit = getattr(probit, threshold)
+    nodes = {"PROBIT_S6": 6, "PROBIT_S8": 8, "PROBIT_S16": 16}[threshold]
+    rng = np.random.default_rng(nodes)
+    worst = 0.0
+    # (16 nodes also need r <= 1: from 40 terms up at its threshold)
+    for n_terms in [n for n in (2, 3, 6, 20, 50, 150) if n >= limit**4]:
+        for shape in ("alike", "spread", "mixed"):
+            for _ in range(3):
+                r = limit * rng.uniform(0.9, 1.0) / n_terms**0.25
+                a, c, m, v = _probit_case(n_terms, r, shape, rng)
+                w = np.ones(n_terms)
+                assert probit.probit_rule(v, c, w, 0, n_terms) == nodes
+                got = probit_cases(np.array([m]), np.array([v]), a, c, w, np.array([0, n_terms]))
+                worst = max(worst, abs(got[0][0] - brute(a, c, m, v, "probit")))
+    assert worst < TOL
+
+
+def test_probit_rule_is_picked_by_sharpness():
+    """6, 8 or 16 nodes a side, or Gauss-Legendre, by ``s = r n^(1/4)`` (and ``r <= 1``)."""
+    picks = {}
+    for r, n in ((0.5, 4), (0.85, 4), (1.0, 4), (0.6, 100), (0.9, 100), (1.2, 2)):
+        c, w = -np.ones(n), np.ones(n)
+        picks[(r, n)] = probit.probit_rule(r * r, c, w, 0, n)
+    assert picks == {
+        (0.5, 4): 6,
+        (0.85, 4): 8,
+        (1.0, 4): 16,
+        (0.6, 100): 16,
+        (0.9, 100): 0,
+        (1.2, 2): 0,
+    }
+    # a multiplicity counts as that many terms
+    c = -np.ones(2)
+    assert probit.probit_rule(0.36, c, np.array([1.0, 1.0]), 0, 2) == 6
+    assert probit.probit_rule(0.36, c, np.array([1.0, 99.0]), 0, 2) == 16
+
+
+def test_probit_multiplicities_equal_repeated_terms():
+    rng = np.random.default_rng(4)
+    a = rng.normal(0, 2, 4)
+    c = np.array([-1.5, -1.5, 2.0, -1.0])
+    w = np.array([3.0, 1.0, 5.0, 2.0])
+    for m, v in ((0.2, 0.04), (-0.5, 0.3), (1.0, 1.5)):
+        got = probit_cases(np.array([m]), np.array([v]), a, c, w, np.array([0, 4]))
+        reps = w.astype(int)
+        a_rep, c_rep = np.repeat(a, reps), np.repeat(c, reps)
+        want = probit_cases(
+            np.array([m]),
+            np.array([v]),
+            a_rep,
+            c_rep,
+            np.ones(a_rep.size),
+            np.array([0, a_rep.size]),
+        )
+        assert got[0][0] == pytest.approx(want[0][0], abs=1e-9)
+        # a term's derivative is its copies' summed
+        np.testing.assert_allclose(got[3], np.add.reduceat(want[3], np.r_[0, np.cumsum(reps)[:-1]]))
+
+
+def test_log_normal_cdf_table_matches_scipy():
+    """``log Phi`` and its slope from the kernels' table, across and beyond its range."""
+    z = np.concatenate(
+        [np.linspace(-45.0, 12.0, 400_001), np.random.default_rng(0).uniform(-31, 10, 10**5)]
+    )
+    got = np.array(_logf_many(z))
+    want = special.log_ndtr(z)
+    slope = np.exp(stats.norm.logpdf(z) - want)
+    assert np.max(np.abs(got[0] - want)) < 1e-10
+    assert np.max(np.abs(got[1] - slope) / np.maximum(slope, 1.0)) < 1e-9
 
 
 def test_half_range_rule_integrates_polynomials_exactly():
@@ -230,14 +326,14 @@ def test_ops_give_the_kernels_values_and_gradients_on_every_backend():
     total = (
         LogisticCases()(a, c, np.ones(9), start, tc, tau)[0].sum()
         + LogisticLone()(a, tau)[0].sum()
-        + ProbitCases()(mm, vv, a, c, start, tc)[0].sum()
+        + ProbitCases()(mm, vv, a, c, np.ones(9), start, tc)[0].sum()
     )
     grads = pytensor.grad(total, [a, tau, mm, vv])
     m0, v0 = np.array([0.1, -0.2, 0.3]), np.array([0.5, 0.2, 1.1])
     want = (
         logistic_cases(av, c, np.ones(9), start, 0.7)[0].sum()
         + logistic_lone(av, 0.7)[0].sum()
-        + probit_cases(m0, v0, av, c, start)[0].sum()
+        + probit_cases(m0, v0, av, c, np.ones(9), start)[0].sum()
     )
     for mode in ("NUMBA", "FAST_RUN"):
         f = pytensor.function([a, tau, mm, vv], [total, *grads], mode=mode)

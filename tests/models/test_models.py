@@ -395,6 +395,32 @@ def test_adaptive_quadrature_is_within_1e_6_nats_for_heavily_censored_cases():
         np.testing.assert_allclose([gs, gt], fd, rtol=1e-5)
 
 
+def test_censored_cases_are_cells_and_alike_terms_have_multiplicities():
+    """Lone offenders censored alike are one cell with a count; co-defendants censored alike
+    in one case are one term with a multiplicity; the total is still the sum over cases."""
+    x = np.array([[1.0, 0.0]] * 3 + [[1.0, 1.0]] + [[1.0, 0.0]] * 3 + [[1.0, 1.0]] * 2)
+    case = np.array([0, 1, 2, 3, 4, 4, 4, 4, 5])
+    cens = np.array([1, 1, 0, 1, 1, 1, 0, 1, 0])
+    y = np.array([3.0, 3.0, 2.5, 3.0, 3.0, 3.0, 2.0, 3.0, 2.2])
+    log_lo, log_hi = np.zeros(9), np.full(9, 3.0)
+    data = cn.censored_data(x, y, cens, case, log_lo, log_hi)
+    arr = data.arrays
+    assert sorted(arr["lone_w"].tolist()) == [1.0, 2.0]  # cases 0 and 1 alike, 3 apart
+    assert arr["many_w"].tolist() == [2.0, 1.0]  # case 4: two alike, one apart
+    assert arr["many_start"].tolist() == [0, 2]
+    assert arr["o_m"].tolist() == [1.0]  # only case 4 has an uncensored term beside
+    f = _graph_total({"y": y, "cens": cens, "case": case, "log_lo": log_lo, "log_hi": log_hi}, x)
+    beta = np.array([2.6, 0.2])
+    for sigma, tau in ((0.5, 0.3), (0.2, 1.2)):
+        want = cn.per_case_loglik(
+            (x @ beta)[None],
+            np.array([sigma]),
+            np.array([tau]),
+            {"y": y, "cens": cens, "case": case, "log_lo": log_lo, "log_hi": log_hi},
+        )
+        assert float(f(beta, sigma, tau)[0]) == pytest.approx(want.sum(), abs=1e-8)
+
+
 def test_sufficient_statistics_match_the_per_case_likelihood(population):
     """The sampled log-likelihood (sufficient statistics for uncensored cases) equals the sum
     of the per-case log-likelihood used for LOO, at random parameter values; its gradient in

@@ -164,6 +164,9 @@ class Predictive:
     ) -> xr.Dataset:
         """Prior draws of the parameters (chain, draw, ...) on the coords of ``data`` (default:
         the fitted rows). The model's state (its design and fit) is left as it is."""
+        if data is None and self.model is not None and self.design is not None:
+            # the model built on the fitted rows has the same parameters: no second build
+            return sampling.prior_draws(self.model, draws, seed)
         rows = self.prepare(data) if data is not None else self._fitted_design().rows
         return self._prior_on(rows, draws, seed)[0]
 

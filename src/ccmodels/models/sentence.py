@@ -226,7 +226,7 @@ class SentenceModel(Model):
         rng: np.random.Generator,
         integrate_case: bool = True,
     ) -> np.ndarray:
-        lo, hi = outcomes.table_term_bounds(d.rows)
+        lo, hi = _bounds(d)
         # once per distinct row: the same covariates give the same linear predictor, and the
         # bounds follow the article
         first, inv = d.x.distinct(lo, hi)
@@ -289,7 +289,7 @@ class SentenceModel(Model):
             if self.student_t
             else rng.normal(0, 1, (n_s, n))
         )
-        lo, hi = outcomes.table_term_bounds(d.rows)
+        lo, hi = _bounds(d)
         sigma = np.asarray(params["term_sigma"])[:, None]
         return {"term_months": outcomes.term(noise, mu + u[:, case], sigma, lo, hi)[0]}
 
@@ -314,6 +314,13 @@ class SentenceModel(Model):
         p = params if params is not None else self.draws()
         e = self._mean(p, d, np.random.default_rng(0))
         return group_summary(e, d.rows, d.rows["term_months"].to_numpy(float), by, hdi)
+
+
+def _bounds(d: Design) -> tuple[np.ndarray, np.ndarray]:
+    """The censoring bounds of the design's rows (kept in its extras when it has them)."""
+    if "lo" in d.extra and "hi" in d.extra:
+        return d.extra["lo"], d.extra["hi"]
+    return outcomes.table_term_bounds(d.rows)
 
 
 def student_t_loglik(eta: Any, sigma: Any, nu: Any, extra: Mapping[str, np.ndarray]) -> Any:

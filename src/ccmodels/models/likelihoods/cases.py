@@ -1,4 +1,4 @@
-"""The case integrals of the logit and censored-normal models, one compiled pass per gradient:
+"""The case integrals of the logit models, one compiled pass per gradient:
 a fast path for well-behaved logistic cases, Gauss-Hermite in the prior's scale for small cases
 at a narrow prior, the adaptive rule of :mod:`.kernels` otherwise (see its docstring for the
 rule and its accuracy)."""
@@ -19,12 +19,10 @@ from ccmodels.models.likelihoods.kernels import (
     _T6,
     _T8,
     _T16,
-    GL_NODES,
     NARROW,
     SPREAD,
     WIDE,
     _case,
-    _case_gl,
     _safe_step,
 )
 
@@ -34,7 +32,7 @@ from ccmodels.models.likelihoods.kernels import (
 _FAST_LIMIT = 30.0
 _BLOCK = 16
 
-__all__ = ["SMALL_TERMS", "logistic_cases", "probit_cases"]
+__all__ = ["SMALL_TERMS", "logistic_cases"]
 
 
 @numba.njit(cache=True)
@@ -325,27 +323,3 @@ def logistic_cases(
         ll[k] = lk
         dtau[k] = 2.0 * tau * dv
     return ll, da, dtau
-
-
-@numba.njit(cache=True)
-def probit_cases(
-    m: np.ndarray, v: np.ndarray, a: np.ndarray, c: np.ndarray, start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """``L_k`` with ``F`` the normal CDF and multiplicities 1, by the two-sided Gauss-Legendre
-    rule (:data:`GL_DROP`); returns (L, dL/dm, dL/dv) (cases) and (dL/da, dL/dc) (terms)."""
-    n_cases = start.size - 1
-    w = np.ones(a.size)
-    mx = _max_terms(start)
-    lam = np.empty((mx, 2 * GL_NODES))
-    lw = np.empty(2 * GL_NODES)
-    us = np.empty(2 * GL_NODES)
-    ll = np.empty(n_cases)
-    dm = np.empty(n_cases)
-    dv = np.empty(n_cases)
-    da = np.zeros(a.size)
-    dc = np.zeros(a.size)
-    for k in range(n_cases):
-        ll[k], dm[k], dv[k] = _case_gl(
-            1, m[k], v[k], a, c, w, start[k], start[k + 1], lam, lw, us, da, dc
-        )
-    return ll, dm, dv, da, dc

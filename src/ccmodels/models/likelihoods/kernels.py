@@ -20,7 +20,8 @@ The nodes are placed from the parameters but the gradient is that of the rule wi
 held fixed: any placement gives the integral to the rule's accuracy, so the two gradients agree
 to it too.
 
-The rule's callers: :mod:`.cases` (the cases of the logit and censored-normal models),
+The rule's callers: :mod:`.cases` (the cases of the logit models), :mod:`.probit` (those of
+the censored-normal models),
 :mod:`.lone` (lone offenders and a logit model's whole likelihood), :mod:`.conditional`
 (conditional draws of case effects).
 
@@ -44,9 +45,10 @@ import math
 import numba
 import numpy as np
 
+from ccmodels.models.likelihoods.normal_cdf import LPHI_HI, LPHI_LO, _lphi
 from ccmodels.models.likelihoods.rules import half_range_rule
 
-__all__ = ["GL_DROP", "GL_NODES", "GRID", "NARROW", "SPREAD", "WIDE"]
+__all__ = ["GRID", "NARROW", "SPREAD", "WIDE"]
 
 #: Prior sd above which the 16-node rule (a side) replaces the 8-node one.
 WIDE = 1.25
@@ -77,9 +79,17 @@ def _logf(link: int, z: float) -> tuple[float, float, float]:  # pragma: no cove
         e = math.exp(z)
         s = 1.0 / (1.0 + e)
         return z - math.log1p(e), s, s * (1.0 - s)
-    if z < -30.0:
+    if LPHI_LO <= z < LPHI_HI:
+        lphi, lam = _lphi(z)
+        return lphi, lam, lam * (z + lam)
+    if z < LPHI_LO:
         r = 1.0 / (z * z)
-        lphi = -0.5 * z * z - math.log(-z) - _HALF_LOG_2PI + math.log1p(-r + 3.0 * r * r)
+        lphi = (
+            -0.5 * z * z
+            - math.log(-z)
+            - _HALF_LOG_2PI
+            + math.log1p(r * (-1.0 + r * (3.0 + r * (-15.0 + 105.0 * r))))
+        )
     else:
         lphi = math.log(0.5 * math.erfc(-z / math.sqrt(2.0)))
     lam = math.exp(-0.5 * z * z - _HALF_LOG_2PI - lphi)
@@ -215,127 +225,6 @@ def _case(
                 lam[j - j0, i] = sl
             us[i] = uq
             lw[i] = lwq[q] + lsc + fq
-            top = max(top, lw[i])
-    tot = 0.0
-    for i in range(2 * nq):
-        lw[i] = math.exp(lw[i] - top)
-        tot += lw[i]
-    dm = 0.0
-    dv = 0.0
-    for i in range(2 * nq):
-        lw[i] /= tot
-        r = us[i] - mk
-        dm += lw[i] * r
-        dv += lw[i] * r * r
-    for j in range(j0, j1):
-        sa = 0.0
-        sc_ = 0.0
-        for i in range(2 * nq):
-            p = lw[i] * lam[j - j0, i]
-            sa += p
-            sc_ += p * us[i]
-        da[j] = w[j] * sa
-        dc[j] = w[j] * sc_
-    ll = top + math.log(tot) - _HALF_LOG_2PI - 0.5 * math.log(vk)
-    return ll, dm / vk, 0.5 * dv / (vk * vk) - 0.5 / vk
-
-
-#: Censored terms of the normal models (:func:`probit_cases`): two-sided Gauss-Legendre with
-#: :data:`GL_NODES` nodes a side, out to where the log-integrand has fallen :data:`GL_DROP` nats
-#: below its mode. A case of up to 150 terms censored at one bound is a prior tail cut by a
-#: steep wall, which the split Gauss-Hermite rule resolves to 1e-3 nats only; this rule, on
-#: smooth monotone pieces either side of the mode, to 1e-6 (such cases are few, so its cost
-#: does not matter).
-GL_DROP = 40.0
-GL_NODES = 24
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(GL_NODES)
-_END_STEPS = 8
-
-
-@numba.njit(cache=True)
-def _end(
-    link: int,
-    mk: float,
-    vk: float,
-    a: np.ndarray,
-    c: np.ndarray,
-    w: np.ndarray,
-    j0: int,
-    j1: int,
-    u: float,
-    target: float,
-    start: float,
-) -> float:  # pragma: no cover - compiled
-    """The point beyond ``u`` (on ``start``'s side) where the log-integrand falls to
-    ``target``: Newton from ``start`` (the Laplace guess), never crossing the mode."""
-    side = 1.0 if start > u else -1.0
-    e = start
-    for _ in range(_END_STEPS):
-        f = -0.5 * (e - mk) ** 2 / vk
-        g = -(e - mk) / vk
-        for j in range(j0, j1):
-            lf, sl, _cv = _logf(link, a[j] + c[j] * e)
-            f += w[j] * lf
-            g += w[j] * c[j] * sl
-        if g == 0.0:
-            break
-        e_new = e - (f - target) / g
-        if side * (e_new - u) <= 0.0:
-            break
-        e = e_new
-    return e
-
-
-@numba.njit(cache=True)
-def _case_gl(
-    link: int,
-    mk: float,
-    vk: float,
-    a: np.ndarray,
-    c: np.ndarray,
-    w: np.ndarray,
-    j0: int,
-    j1: int,
-    lam: np.ndarray,
-    lw: np.ndarray,
-    us: np.ndarray,
-    da: np.ndarray,
-    dc: np.ndarray,
-) -> tuple[float, float, float]:  # pragma: no cover - compiled
-    """:func:`_case` with the two-sided Gauss-Legendre rule (:data:`GL_DROP`)."""
-    nq = GL_NODES
-    if j1 == j0:
-        for i in range(2 * nq):
-            lw[i] = 0.0
-            us[i] = mk
-        lw[0] = 1.0
-        return 0.0, 0.0, 0.0
-    u, _l, _r = _place(link, mk, vk, a, c, w, j0, j1)
-    f0 = -0.5 * (u - mk) ** 2 / vk
-    curv = 1.0 / vk
-    for j in range(j0, j1):
-        lf, _sl, cv = _logf(link, a[j] + c[j] * u)
-        f0 += w[j] * lf
-        curv += w[j] * c[j] * c[j] * cv
-    reach = math.sqrt(2.0 * GL_DROP / curv)
-    lo = _end(link, mk, vk, a, c, w, j0, j1, u, f0 - GL_DROP, u - reach)
-    hi = _end(link, mk, vk, a, c, w, j0, j1, u, f0 - GL_DROP, u + reach)
-    top = -np.inf
-    for side in range(2):
-        q0, q1 = (lo, u) if side == 0 else (u, hi)
-        half = 0.5 * (q1 - q0)
-        mid = 0.5 * (q1 + q0)
-        lhalf = math.log(half)
-        for q in range(nq):
-            i = side * nq + q
-            uq = mid + half * _GL_X[q]
-            fq = -0.5 * (uq - mk) ** 2 / vk
-            for j in range(j0, j1):
-                lf, sl, _cv = _logf(link, a[j] + c[j] * uq)
-                fq += w[j] * lf
-                lam[j - j0, i] = sl
-            us[i] = uq
-            lw[i] = math.log(_GL_W[q]) + lhalf + fq
             top = max(top, lw[i])
     tot = 0.0
     for i in range(2 * nq):

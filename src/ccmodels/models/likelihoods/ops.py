@@ -23,9 +23,10 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
-from ccmodels.models.likelihoods import cases, kernels, lone
-from ccmodels.models.likelihoods.cases import logistic_cases, probit_cases
+from ccmodels.models.likelihoods import cases, kernels, lone, normal_cdf, probit
+from ccmodels.models.likelihoods.cases import logistic_cases
 from ccmodels.models.likelihoods.lone import logistic_lone, logit_cells_loglik
+from ccmodels.models.likelihoods.probit import probit_cases
 
 __all__ = ["LogisticCases", "LogisticLone", "LogitCells", "ProbitCases", "first_output"]
 
@@ -33,7 +34,9 @@ __all__ = ["LogisticCases", "LogisticLone", "LogitCells", "ProbitCases", "first_
 #: of compiled graphs never serves a graph built on an older kernel.
 KERNEL_VERSION = int(
     hashlib.sha256(
-        b"".join(Path(str(m.__file__)).read_bytes() for m in (kernels, cases, lone))
+        b"".join(
+            Path(str(m.__file__)).read_bytes() for m in (kernels, cases, lone, normal_cdf, probit)
+        )
         + Path(__file__).read_bytes()
     ).hexdigest()[:15],
     16,
@@ -118,32 +121,32 @@ class LogisticLone(Op):
 
 
 class ProbitCases(Op):
-    """(m, v, a, c, start, term_case) -> (L, dL/dm, dL/dv per case; dL/da, dL/dc per term):
-    :func:`.cases.probit_cases`."""
+    """(m, v, a, c, w, start, term_case) -> (L, dL/dm, dL/dv per case; dL/da, dL/dc per
+    term): :func:`.probit.probit_cases`."""
 
     __props__ = ()
 
     def make_node(self, *args: Any) -> Apply:
-        m, v, a, c, start, term_case = args
-        inputs = [_f64(m), _f64(v), _f64(a), _f64(c), _i64(start), _i64(term_case)]
+        m, v, a, c, w, start, term_case = args
+        inputs = [_f64(m), _f64(v), _f64(a), _f64(c), _f64(w), _i64(start), _i64(term_case)]
         return Apply(self, inputs, [pt.dvector() for _ in range(5)])
 
     def perform(self, node: Apply, inputs: Any, output_storage: Any) -> None:
-        m, v, a, c, start, _tc = inputs
-        for store, value in zip(output_storage, probit_cases(m, v, a, c, start), strict=True):
+        m, v, a, c, w, start, _tc = inputs
+        for store, value in zip(output_storage, probit_cases(m, v, a, c, w, start), strict=True):
             store[0] = value
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:
         on = [True] * 5
         off = [False] * 5
-        return [on, on, on, on, off, off]
+        return [on, on, on, on, off, off, off]
 
     def pullback(self, inputs: Any, outputs: Any, cotangents: Any) -> list[Any]:
         _no_second_derivatives(cotangents, 1)
         g = cotangents[0]
         _ll, dm, dv, da, dc = outputs
-        gt = g[inputs[5]]
-        return [g * dm, g * dv, gt * da, gt * dc, *_disconnected(2)]
+        gt = g[inputs[6]]
+        return [g * dm, g * dv, gt * da, gt * dc, *_disconnected(3)]
 
 
 class LogitCells(Op):
@@ -198,8 +201,8 @@ def _numba_logistic_lone(op: LogisticLone, node: Any = None, **kwargs: Any) -> A
 @register_funcify_default_op_cache_key(ProbitCases)
 def _numba_probit_cases(op: ProbitCases, node: Any = None, **kwargs: Any) -> Any:
     @numba.njit
-    def f(m, v, a, c, start, term_case):  # type: ignore[no-untyped-def]  # pragma: no cover
-        return probit_cases(m, v, a, c, start)
+    def f(m, v, a, c, w, start, term_case):  # type: ignore[no-untyped-def]  # pragma: no cover
+        return probit_cases(m, v, a, c, w, start)
 
     return f, KERNEL_VERSION
 
@@ -304,15 +307,15 @@ def _register_jax() -> None:
 
     @jax_funcify.register(ProbitCases)
     def _jax_probit_cases(op: ProbitCases, node: Any = None, **kwargs: Any) -> Any:
-        def shapes(m, v, a, c, start, tc):  # type: ignore[no-untyped-def]
+        def shapes(m, v, a, c, w, start, tc):  # type: ignore[no-untyped-def]
             return [m.shape, m.shape, m.shape, a.shape, a.shape]
 
         def grads(xs, out, g):  # type: ignore[no-untyped-def]
-            _m, _v, _a, _c, start, tc = xs
+            _m, _v, _a, _c, w, start, tc = xs
             _ll, dm, dv, da, dc = out
-            return (g * dm, g * dv, g[tc] * da, g[tc] * dc, _zero(start), _zero(tc))
+            return (g * dm, g * dv, g[tc] * da, g[tc] * dc, _zero(w), _zero(start), _zero(tc))
 
-        return _jax_op(probit_cases, (0, 1, 2, 3, 4), (), shapes, grads)
+        return _jax_op(probit_cases, (0, 1, 2, 3, 4, 5), (), shapes, grads)
 
 
 try:  # JAX is optional (the numpyro extra): register its forms only where it imports
