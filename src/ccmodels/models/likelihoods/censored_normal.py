@@ -104,13 +104,13 @@ def censored_data(
     lone_rows = single[case]
     if lone_rows.any():
         lone = True
-        key = np.column_stack([x[lone_rows], log_hi[lone_rows], log_lo[lone_rows], cens[lone_rows]])
+        bound, sign = _bound_and_sign(cens[lone_rows], log_lo[lone_rows], log_hi[lone_rows])
+        key = np.column_stack([x[lone_rows], bound, sign])
         cells, count = np.unique(key, axis=0, return_counts=True)
-        k = x.shape[1]
         out |= {
-            "lone_x": cells[:, :k],
-            "lone_bound": np.where(cells[:, k + 2] > 0, cells[:, k], cells[:, k + 1]),
-            "lone_sign": np.where(cells[:, k + 2] > 0, -1.0, 1.0),
+            "lone_x": cells[:, :-2],
+            "lone_bound": cells[:, -2],
+            "lone_sign": cells[:, -1],
             "lone_w": count.astype(float),
         }
     rest = has_cens & ~single
@@ -127,8 +127,7 @@ def censored_data(
         ci = np.flatnonzero(~obs)
         ccase = codes[ci]
         ccens = cens[rows][ci]
-        bound = np.where(ccens > 0, log_hi[rows][ci], log_lo[rows][ci])
-        sign = np.where(ccens > 0, -1.0, 1.0)
+        bound, sign = _bound_and_sign(ccens, log_lo[rows][ci], log_hi[rows][ci])
         n_cens = np.bincount(ccase, minlength=n_c)
         out |= {
             "o_xtx": xr_[obs].T @ xr_[obs],
@@ -167,6 +166,14 @@ def censored_data(
                 "many_term_case": pos.astype(np.int64),
             }
     return CensoredData(out, bool(clean.any()), bool(rest.any()), lone, one, many)
+
+
+def _bound_and_sign(
+    cens: np.ndarray, log_lo: np.ndarray, log_hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bound at which each censored term sits and the sign that makes its probability
+    ``Phi(sign * (bound - mean) / sd)``: -1 at the upper bound, +1 at the lower."""
+    return np.where(cens > 0, log_hi, log_lo), np.where(cens > 0, -1.0, 1.0)
 
 
 def std_normal_lcdf(z: Any) -> Any:
@@ -294,8 +301,7 @@ def per_case_loglik(
     v = sg2 * tg2 / denom
     mean_u = v * s1 / sg2
     ccase = case[ci]
-    bound = np.where(cens[ci] > 0, extra["log_hi"][ci], extra["log_lo"][ci])
-    sign = np.where(cens[ci] > 0, -1.0, 1.0)
+    bound, sign = _bound_and_sign(cens[ci], extra["log_lo"][ci], extra["log_hi"][ci])
     n_cens = np.bincount(ccase, minlength=n_cases)
     one = np.flatnonzero(n_cens[ccase] == 1)
     if one.size:
@@ -311,9 +317,9 @@ def per_case_loglik(
         start = np.zeros(cases.size + 1, np.int64)
         start[1:] = np.cumsum(np.bincount(pos, minlength=cases.size))
         sd = np.sqrt(sg2[:, 0])
+        w = np.ones(mrows.size)
         for i in range(eta.shape[0]):
             a = sign[mrows] * (bound[mrows] - eta[i, ci[mrows]]) / sd[i]
             c = -sign[mrows] / sd[i]
-            w = np.ones(a.size)
             ll[i, cases] += probit_cases(mean_u[i, cases], v[i, cases], a, c, w, start)[0]
     return ll
