@@ -183,10 +183,12 @@ class Predictive:
         rows: np.ndarray | None = None,
     ) -> np.ndarray:
         """The linear predictor (samples, rows) from draws, with the out-of-sample rules
-        (of the design rows ``rows`` only, if given)."""
+        (of the design rows ``rows`` only, if given). Computed once per distinct covariate
+        pattern and spread to the rows."""
         vals = params.extend(draws, prefix, draws.coords, d.coords, rng)
         x = (d.x if rows is None else d.x.subset(rows)).only(params.linear_spec(prefix).dims)
-        return np.asarray(params.linear(vals, prefix, x))
+        first, inverse = x.distinct()
+        return np.asarray(params.linear(vals, prefix, x.subset(first)))[:, inverse]
 
     def new_design(self, new_data: pd.DataFrame) -> Design:
         """Design for new rows on the fitted coords, extended to new years and levels."""

@@ -64,9 +64,7 @@ class LinearData:
         ]
         if not parts:
             return np.zeros(min(self.n, 1), np.int64), np.zeros(self.n, np.int64)
-        key = np.hstack([np.asarray(p, dtype=float) for p in parts])
-        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        return first, inverse.reshape(-1)
+        return _distinct_rows(np.hstack([np.asarray(p, dtype=float) for p in parts]))
 
     def matrix(self, coords: Mapping[str, Sequence[Any]]) -> np.ndarray:
         """The same predictor as a design matrix ``X`` (rows, coefficients): intercept, year
@@ -81,6 +79,25 @@ class LinearData:
         if self.traits is not None:
             cols.append(self.traits)
         return np.hstack(cols)
+
+
+def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)`` of the distinct rows of ``key`` in linear time: each column's codes
+    (``pandas.factorize``) combined in mixed radix, refactorized before the code could
+    overflow. ``first`` holds each distinct row's first occurrence, in order of appearance."""
+    code = np.zeros(len(key), np.int64)
+    k = 1
+    for col in key.T:
+        c, levels = pd.factorize(col, use_na_sentinel=False)
+        if k * len(levels) >= 2**62:
+            code, uniq = pd.factorize(code)
+            k = len(uniq)
+        code = code * len(levels) + c
+        k *= max(len(levels), 1)
+    inverse, uniq = pd.factorize(code)
+    first = np.empty(len(uniq), np.int64)
+    first[inverse[::-1]] = np.arange(len(key) - 1, -1, -1)
+    return first, np.asarray(inverse, np.int64)
 
 
 def linear_data(
