@@ -249,15 +249,34 @@ def test_cli_fit_on_a_yearly_table_and_project_match_the_api(growth_fits, popula
     assert (tmp_path / "y.nc").exists()
 
 
-def test_report_of_growth_fits_has_checks_and_fan_charts(growth_fits, tmp_path):
+def test_report_of_growth_fits_reads_files_only(growth_fits, tmp_path, monkeypatch):
+    """The growth fits' sections show their checks and no projection of their own (the
+    simulator is never called: a projection is a file given to the report); given one, the
+    projection part has a fan per value chain with the data's shares."""
+    import ccmodels.project
+    import ccmodels.simulate
     from ccmodels.report import build
+    from ccmodels.report.growth import PROJECTION_NOTE
 
     _, files = growth_fits
+    ds = project(files, to=2019, draws=20, seed=0, progress=False)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report simulated")
+
+    for mod, name in ((ccmodels.project, "project"), (ccmodels.simulate, "simulate")):
+        monkeypatch.setattr(mod, name, refuse)
     res = build(files, tmp_path / "report")
     names = {f.name for f in res.figures}
-    for kind in ("case_volume", "group_size", "value_chain"):
-        assert any(n.startswith(f"{kind}_projection_") for n in names), kind
+    assert not any("projection" in n for n in names), names
+    assert PROJECTION_NOTE.split(":")[0] in (tmp_path / "report" / "index.html").read_text()
     assert {"group_size_posterior_ppc_max.png", "group_size_posterior_ppc_share_3plus.png"} <= names
+    with_proj = build(files, tmp_path / "with", projection=ds)
+    fans = {f.name for f in with_proj.figures}
+    from ccmodels.data.schema import VALUE_CHAINS
+
+    assert {f"projection_share_{c}.png" for c in VALUE_CHAINS} <= fans
+    assert {"projection_cases.png", "projection_mean_group_size.png"} <= fans
     summary = json.loads((tmp_path / "report" / "summary.json").read_text(encoding="utf-8"))
     gs = next(m for m in summary["models"] if m["model"] == "group_size")
     assert set(gs["estimates"]["max_by_year"]) == {str(y) for y in range(2012, 2017)}

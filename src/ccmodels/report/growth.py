@@ -1,10 +1,10 @@
 """Report sections of the growth models (group size, case volume, value chains): the yearly
-estimates against the data, posterior predictive checks (for group size: the yearly largest
-case and the share of cases with 3 or more defendants) and a projection fan chart.
+estimates against the data and posterior predictive checks (for group size: the yearly largest
+case and the share of cases with 3 or more defendants).
 
-The projection drives the simulator with this fit's posterior draws alone
-(:func:`ccmodels.project.project`, :data:`PROJECT_DRAWS` draws, :data:`PROJECT_YEARS` years
-past the data, the fit's seed); what the fit does not hold comes from the cai2017 scenario.
+The report reads files only: projections of these quantities (fan charts) are the projection
+part's (:mod:`ccmodels.report.projection`), from a projection file given to the report
+(``ccmodels project``, then ``ccmodels report --projection``), not simulated here.
 """
 
 from __future__ import annotations
@@ -21,35 +21,16 @@ from ccmodels.report import outcome as oc
 from ccmodels.report.core import Block, FitContext, Paragraph
 from ccmodels.report.text import fmt, frame_json, make_table, pct
 
-__all__ = ["PROJECT_DRAWS", "PROJECT_YEARS"]
+__all__ = ["PROJECTION_NOTE"]
 
-PROJECT_DRAWS = 200
-PROJECT_YEARS = 5
 CHECK_COLUMNS = ("mean", "lower", "upper", "p_at_least_observed")
 
-
-def _projection(ctx: FitContext) -> tuple[xr.Dataset, int]:
-    from ccmodels.project import project
-
-    last = int(ctx.rows["year"].max())
-    ds = project(
-        [ctx.idata], to=last + PROJECT_YEARS, draws=PROJECT_DRAWS, seed=ctx.seed, progress=False
-    )
-    return ds, last
-
-
-def _fan(ctx: FitContext, ds: xr.Dataset, last: int, var: str, label: str, **kw: Any) -> Block:
-    obs = ds[f"observed_{var}"].values if f"observed_{var}" in ds else None
-    draws = ds[var].values
-    return ctx.figure(
-        f"projection_{var}",
-        fg.fan(ds["year"].values, draws, obs, last, label, f"{label}: fitted and projected", **kw),
-        f"Projection of {label}",
-        f"Median (line), 50% and 90% intervals (dark and light bands) of {label} over "
-        f"{ds.sizes['draw']} worlds simulated from posterior draws, to {last + PROJECT_YEARS}; "
-        "open squares: the data. Right of the dotted line the walks go on with their drift "
-        "and scale, so the bands widen with the horizon.",
-    )
+#: Said under each growth fit's trends: where its projection is.
+PROJECTION_NOTE = (
+    "Projections to later years come from a projection file: 'ccmodels project' writes one "
+    "from the growth fits, and 'ccmodels report --projection FILE' shows its fan charts after "
+    "the fits."
+)
 
 
 def _check_table(df: pd.DataFrame, name: str, caption: str, f: Any = fmt) -> Block:
@@ -74,7 +55,6 @@ def _check_table(df: pd.DataFrame, name: str, caption: str, f: Any = fmt) -> Blo
 def size_trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     mx, big = ctx.table("max_by_year"), ctx.table("share_3plus_by_year")
     mean = ctx.table("mean_by_year")
-    ds, last = _projection(ctx)
     blocks: list[Block] = [
         Paragraph(
             "Defendants per case by year: the posterior predictive distribution of the yearly "
@@ -84,8 +64,7 @@ def size_trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
         _check_table(mean, "mean", "Mean defendants per case by year"),
         _check_table(mx, "max", "Largest case by year", lambda v: f"{v:.0f}"),
         _check_table(big, "share_3plus", "Share of cases with 3+ defendants by year", pct),
-        _fan(ctx, ds, last, "mean_group_size", "mean defendants per case"),
-        _fan(ctx, ds, last, "max_group_size", "largest case (defendants)", log=True),
+        Paragraph(PROJECTION_NOTE, "note"),
     ]
     est = {
         "max_by_year": frame_json(mx, ("observed_max", *CHECK_COLUMNS)),
@@ -143,7 +122,6 @@ def size_checks(
 # ---------------------------------------------------------------------- case volume
 def volume_trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     yr = ctx.table("cases_by_year")
-    ds, last = _projection(ctx)
     blocks: list[Block] = [
         Paragraph(
             "Expected cases by year (the fitted rate, exposure as in the data) against "
@@ -156,7 +134,7 @@ def volume_trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
             "Posterior mean (circles) with 95% interval; observed cases (open squares).",
         ),
         oc.trend_table(yr, "year", "Cases by year", lambda v: f"{v:,.1f}"),
-        _fan(ctx, ds, last, "cases", "cases per year", log=True),
+        Paragraph(PROJECTION_NOTE, "note"),
     ]
     return blocks, oc.trend_estimates(cases_by_year=yr)
 
@@ -174,7 +152,6 @@ def volume_checks(
 # ---------------------------------------------------------------------- value chains
 def chain_trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     tabs = {c: ctx.table(f"share_by_year_{c}") for c in VALUE_CHAINS}
-    ds, last = _projection(ctx)
     blocks: list[Block] = [
         Paragraph(
             "Share of cases carrying each value chain, by year (chains overlap: the "
@@ -183,15 +160,7 @@ def chain_trends(ctx: FitContext) -> tuple[list[Block], dict[str, Any]]:
     ]
     for c, t in tabs.items():
         blocks.append(oc.trend_table(t, "year", f"Share of cases: {c.replace('_', ' ')}", pct))
-    for j, c in enumerate(VALUE_CHAINS):
-        sub = ds.assign({f"share_{c}": ds["chain_share"].isel(value_chain=j)})
-        if "observed_chain_share" in ds:
-            sub[f"observed_share_{c}"] = ds["observed_chain_share"].isel(value_chain=j)
-        blocks.append(
-            _fan(
-                ctx, sub, last, f"share_{c}", f"share of cases: {c.replace('_', ' ')}", percent=True
-            )
-        )
+    blocks.append(Paragraph(PROJECTION_NOTE, "note"))
     return blocks, oc.trend_estimates(**{f"share_by_year_{c}": t for c, t in tabs.items()})
 
 

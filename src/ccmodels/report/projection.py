@@ -146,6 +146,7 @@ def projection_report(
         summary[var] = {
             int(y): {"median": q[1, i], "q05": q[0, i], "q95": q[2, i]} for i, y in enumerate(years)
         }
+    blocks += _chain_fans(ds, years, last, n)
     rows = []
     for i, y in enumerate(years):
         cells = [str(y), "fitted" if observed[i] else "projected"]
@@ -190,6 +191,36 @@ def projection_report(
         sections=sections,
         summary=summary,
     )
+
+
+def _chain_fans(ds: xr.Dataset, years: np.ndarray, last: int, n: int) -> list[Block]:
+    """A fan chart of the share of cases carrying each value chain (where the projection
+    holds a value-chain fit's shares)."""
+    if "chain_share" not in ds or not np.isfinite(ds["chain_share"].values).any():
+        return []
+    out: list[Block] = []
+    for j, chain in enumerate(ds["value_chain"].values):
+        label = f"share of cases: {str(chain).replace('_', ' ')}"
+        obs = ds["observed_chain_share"].values[:, j] if "observed_chain_share" in ds else None
+        out.append(
+            _figure(
+                f"share_{chain}",
+                fg.fan(
+                    years,
+                    ds["chain_share"].values[:, :, j],
+                    obs,
+                    last,
+                    label,
+                    f"{label}: fitted and projected",
+                    percent=True,
+                ),
+                f"Projection of the {label}",
+                f"Median (line), 50% and 90% intervals (dark and light bands) over {n} "
+                "projected worlds; open squares: the data (chains overlap: the shares need not "
+                "sum to 100%).",
+            )
+        )
+    return out
 
 
 def _comparison_section(cmp: pd.DataFrame) -> Section:
