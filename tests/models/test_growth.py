@@ -253,8 +253,6 @@ def test_report_of_growth_fits_reads_files_only(growth_fits, tmp_path, monkeypat
     """The growth fits' sections show their checks and no projection of their own (the
     simulator is never called: a projection is a file given to the report); given one, the
     projection part has a fan per value chain with the data's shares."""
-    import ccmodels.project
-    import ccmodels.simulate
     from ccmodels.report import build
     from ccmodels.report.growth import PROJECTION_NOTE
 
@@ -264,8 +262,8 @@ def test_report_of_growth_fits_reads_files_only(growth_fits, tmp_path, monkeypat
     def refuse(*args, **kwargs):
         raise AssertionError("the report simulated")
 
-    for mod, name in ((ccmodels.project, "project"), (ccmodels.simulate, "simulate")):
-        monkeypatch.setattr(mod, name, refuse)
+    for target in ("ccmodels.project.project", "ccmodels.simulate.simulate"):
+        monkeypatch.setattr(target, refuse)
     res = build(files, tmp_path / "report")
     names = {f.name for f in res.figures}
     assert not any("projection" in n for n in names), names
@@ -273,8 +271,6 @@ def test_report_of_growth_fits_reads_files_only(growth_fits, tmp_path, monkeypat
     assert {"group_size_posterior_ppc_max.png", "group_size_posterior_ppc_share_3plus.png"} <= names
     with_proj = build(files, tmp_path / "with", projection=ds)
     fans = {f.name for f in with_proj.figures}
-    from ccmodels.data.schema import VALUE_CHAINS
-
     assert {f"projection_share_{c}.png" for c in VALUE_CHAINS} <= fans
     assert {"projection_cases.png", "projection_mean_group_size.png"} <= fans
     summary = json.loads((tmp_path / "report" / "summary.json").read_text(encoding="utf-8"))
