@@ -118,28 +118,20 @@ def projection_report(
         pub = [
             (f.first, f.last, f.value, f"[{numbered[f]}]") for f in published if f.quantity == var
         ]
+        note = "; black diamonds: published figures (numbered as in the list below)" if pub else ""
         blocks.append(
-            _figure(
+            _fan_figure(
                 var,
-                fg.fan(
-                    years,
-                    ds[var].values,
-                    obs,
-                    last,
-                    label,
-                    f"{label}: fitted and projected",
-                    published=pub,
-                    **kw,
-                ),
                 f"Projection of {label}",
-                f"Median (line), 50% and 90% intervals (dark and light bands) over {n} "
-                "projected worlds; open squares: the data"
-                + (
-                    "; black diamonds: published figures (numbered as in the list below)"
-                    if pub
-                    else ""
-                )
-                + ".",
+                label,
+                years,
+                ds[var].values,
+                obs,
+                last,
+                n,
+                note,
+                published=pub,
+                **kw,
             )
         )
         q = np.nanquantile(ds[var].values, [0.05, 0.5, 0.95], axis=0)
@@ -193,31 +185,49 @@ def projection_report(
     )
 
 
+def _fan_figure(
+    name: str,
+    title: str,
+    label: str,
+    years: np.ndarray,
+    draws: np.ndarray,
+    obs: np.ndarray | None,
+    last: int,
+    n: int,
+    note: str,
+    **kw: Any,
+) -> FigureRef:
+    """The fan chart of one projected quantity, with its caption (``note`` added to it)."""
+    return _figure(
+        name,
+        fg.fan(years, draws, obs, last, label, f"{label}: fitted and projected", **kw),
+        title,
+        f"Median (line), 50% and 90% intervals (dark and light bands) over {n} "
+        f"projected worlds; open squares: the data{note}.",
+    )
+
+
 def _chain_fans(ds: xr.Dataset, years: np.ndarray, last: int, n: int) -> list[Block]:
     """A fan chart of the share of cases carrying each value chain (where the projection
     holds a value-chain fit's shares)."""
     if "chain_share" not in ds or not np.isfinite(ds["chain_share"].values).any():
         return []
+    obs = ds["observed_chain_share"].values if "observed_chain_share" in ds else None
     out: list[Block] = []
     for j, chain in enumerate(ds["value_chain"].values):
         label = f"share of cases: {str(chain).replace('_', ' ')}"
-        obs = ds["observed_chain_share"].values[:, j] if "observed_chain_share" in ds else None
         out.append(
-            _figure(
+            _fan_figure(
                 f"share_{chain}",
-                fg.fan(
-                    years,
-                    ds["chain_share"].values[:, :, j],
-                    obs,
-                    last,
-                    label,
-                    f"{label}: fitted and projected",
-                    percent=True,
-                ),
                 f"Projection of the {label}",
-                f"Median (line), 50% and 90% intervals (dark and light bands) over {n} "
-                "projected worlds; open squares: the data (chains overlap: the shares need not "
-                "sum to 100%).",
+                label,
+                years,
+                ds["chain_share"].values[:, :, j],
+                None if obs is None else obs[:, j],
+                last,
+                n,
+                " (chains overlap: the shares need not sum to 100%)",
+                percent=True,
             )
         )
     return out
