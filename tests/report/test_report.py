@@ -1,6 +1,6 @@
 """Posterior reports: page structure, embedded figures, JSON summary, rebuild from files.
 
-Tiny fits (2 chains, 150 draws) on a small simulated population are made once per session;
+The tiny fits of the session (tests/conftest.py: 2 chains, 100 draws, the study's size) are shared;
 the tests are about the report's plumbing and verdict logic, not about the estimates.
 """
 
@@ -23,8 +23,6 @@ import pytest
 import xarray as xr
 
 from ccmodels.models import (
-    DispositionModel,
-    FineModel,
     FitFileError,
     ProbationModel,
     SentenceModel,
@@ -33,7 +31,6 @@ from ccmodels.models.describe import fit_text
 from ccmodels.report import BUILDERS, ReportResult, build
 from ccmodels.report import diagnostics as dg
 from ccmodels.report.build import jsonable
-from ccmodels.simulate import Scenario, simulate
 from ccmodels.util import expected_warnings
 
 KINDS = (
@@ -60,25 +57,14 @@ MODEL_KEYS = (
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OUTCOMES = ("sentence", "probation", "fine", "disposition")
-TINY = {"draws": 150, "tune": 200, "chains": 2, "seed": 1, "progress": False}
 
 
 # ---------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
-def offenders() -> Any:
-    return simulate(Scenario.default().scaled(0.3), seed=3).offenders
-
-
-@pytest.fixture(scope="session")
-def fits(offenders: Any) -> list[Any]:
-    """Four tiny fits with their pointwise log-likelihood."""
-    out = []
-    with expected_warnings():
-        for cls in (SentenceModel, ProbationModel, FineModel, DispositionModel):
-            m = cls()
-            m.fit(offenders, loo=True, **TINY)
-            out.append(m)
-    return out
+def fits(fitted: dict[str, Any]) -> list[Any]:
+    """The four tiny fits of the session (tests/conftest.py), with their pointwise
+    log-likelihood, in the report's order."""
+    return [fitted[k] for k in OUTCOMES]
 
 
 @pytest.fixture(scope="session")
@@ -98,10 +84,10 @@ def report_from_files(saved: list[Path], tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="session")
-def short_fit(offenders: Any) -> ProbationModel:
+def short_fit(population: Any) -> ProbationModel:
     m = ProbationModel()
     with expected_warnings():
-        m.fit(offenders, draws=20, tune=20, chains=2, seed=2, progress=False, loo=True)
+        m.fit(population.offenders, draws=20, tune=20, chains=2, seed=2, progress=False, loo=True)
     return m
 
 
@@ -195,7 +181,7 @@ def test_methods_paragraph_names_the_fit(report: ReportResult) -> None:
         meth = m["methods"]
         assert meth in text
         assert f"seed {m['seed']}" in meth and "nutpie" in meth and "PyMC" in meth
-        assert "2 chains of 150 posterior draws after 200 tuning steps" in meth
+        assert "2 chains of 100 posterior draws after 150 tuning steps" in meth
         assert "~ HalfNormal(sigma=" in meth
 
 
