@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 from ccmodels import law
 from ccmodels.models import (
@@ -108,16 +108,19 @@ def _brute_case_loglik(x: dict[str, np.ndarray], k: int, sigma: float, tau: floa
     eta, y, cens = x["eta"][idx], x["y"][idx], x["cens"][idx]
     obs, up, down = cens == 0, cens == 1, cens == -1
 
+    # scipy.special's normal log-CDF (what stats.norm.logsf/logcdf call, without their
+    # argument handling): accurate far into both tails
+    half_log_2pi = 0.5 * np.log(2 * np.pi)
+
     def log_f(u: np.ndarray) -> np.ndarray:
         u = np.atleast_1d(u)[None, :]
-        out = stats.norm.logpdf(u[0], 0, tau)
-        out = out + stats.norm.logpdf(y[obs][:, None], eta[obs][:, None] + u, sigma).sum(0)
-        out = out + stats.norm.logsf(
-            x["log_hi"][idx][up][:, None], eta[up][:, None] + u, sigma
-        ).sum(0)
-        out = out + stats.norm.logcdf(
-            x["log_lo"][idx][down][:, None], eta[down][:, None] + u, sigma
-        ).sum(0)
+        out = -0.5 * (u[0] / tau) ** 2 - np.log(tau) - half_log_2pi
+        z = (y[obs][:, None] - eta[obs][:, None] - u) / sigma
+        out = out + (-0.5 * z**2 - np.log(sigma) - half_log_2pi).sum(0)
+        hi = (x["log_hi"][idx][up][:, None] - eta[up][:, None] - u) / sigma
+        out = out + special.log_ndtr(-hi).sum(0)
+        lo = (x["log_lo"][idx][down][:, None] - eta[down][:, None] - u) / sigma
+        out = out + special.log_ndtr(lo).sum(0)
         return out
 
     grid = np.linspace(-40 * tau, 40 * tau, 80_001)
