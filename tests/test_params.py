@@ -436,3 +436,39 @@ def test_scenario_draws_from_a_prior_group(priors, base):
     assert [s.probation.intercept for s in again] == [s.probation.intercept for s in scs]
     with pytest.raises(ValueError, match="no 'posterior' group"):
         scenario_draws(tree, 3, seed=1, base=base)
+
+
+@given(
+    n_known=st.integers(1, 6),
+    before=st.integers(0, 5),
+    after=st.integers(0, 5),
+    sigma=st.floats(0.0, 0.5),
+    drift=st.floats(-0.3, 0.3),
+    seed=st.integers(0, 2**16),
+)
+def test_the_simulators_year_walk_goes_one_step_at_a_time_both_ways(
+    n_known, before, after, sigma, drift, seed
+):
+    """``Predictor.year_vector`` (through ``params.walk_on``, the walk the predictions use):
+    the known years keep their effects, each later year is the year before plus its step, each
+    earlier year the year after minus its own step (step = drift + sigma * z), exactly."""
+    from ccmodels.simulate import Predictor
+
+    rng = np.random.default_rng(seed)
+    known = list(range(2012, 2012 + n_known))
+    eff = rng.normal(0, 1, n_known)
+    years = np.arange(2012 - before, 2012 + n_known + after)
+    z = rng.normal(0, 1, years.size)
+    pred = Predictor(
+        intercept=0.0,
+        year_effect=dict(zip(known, eff.tolist(), strict=True)),
+        year_drift=drift,
+        sigma_year=sigma,
+    )
+    got = pred.year_vector(years, z)
+    step = drift + sigma * z
+    assert np.array_equal(got[before : before + n_known], eff)
+    for i in range(before + n_known, years.size):
+        assert got[i] == got[i - 1] + step[i]
+    for i in range(before - 1, -1, -1):
+        assert got[i] == got[i + 1] - step[i]

@@ -1,5 +1,6 @@
 """The linear predictor, defined once: its row covariates (:class:`LinearData`), its value on
-PyTensor variables or NumPy draws (:func:`linear`) and the out-of-sample rules (:func:`extend`)."""
+PyTensor variables or NumPy draws (:func:`linear`) and the out-of-sample rules (:func:`extend`;
+the year walk's, shared with the simulator, :func:`walk_on`)."""
 
 from __future__ import annotations
 
@@ -162,6 +163,22 @@ def stack_names(prefix: str, x: LinearData) -> list[str]:
     return names
 
 
+def walk_on(
+    first: np.ndarray, last: np.ndarray, steps_after: np.ndarray, steps_before: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The year walk continued out of sample: the one rule of the model's predictions
+    (:func:`extend`) and of the simulator (``simulate.predictor.Predictor.year_vector``).
+
+    ``first`` and ``last`` (samples, 1) are the effects of the first and last known years;
+    ``steps_after`` (samples, years after) the steps into each later year, in year order;
+    ``steps_before`` (samples, years before) the steps out of each earlier year, nearest year
+    first. The effects are running sums from the known ends, one step at a time. Returns the
+    effects of the years before (in year order) and after."""
+    after = np.cumsum(np.concatenate([last, steps_after], axis=1), axis=1)[:, 1:]
+    before = np.cumsum(np.concatenate([first, -steps_before], axis=1), axis=1)[:, 1:]
+    return before[:, ::-1], after
+
+
 def extend(
     values: Mapping[str, np.ndarray],
     prefix: str,
@@ -193,9 +210,10 @@ def extend(
             sd = np.asarray(values[f"{prefix}_sigma_drift"], float).reshape(s, 1)
             walk = np.cumsum(rng.normal(0, 1, (s, n_hi)), axis=1)
             fwd_drift, bwd_drift = slope[:, -1:] + sd * walk, slope[:, :1]
-        fwd = eff[:, -1:] + np.cumsum(fwd_drift + sig * z_hi, 1)
-        bwd = eff[:, :1] - np.cumsum(bwd_drift + sig * z_lo, 1)
-        full = np.concatenate([bwd[:, ::-1], eff, fwd], axis=1)
+        before, after = walk_on(
+            eff[:, :1], eff[:, -1:], fwd_drift + sig * z_hi, bwd_drift + sig * z_lo
+        )
+        full = np.concatenate([before, eff, after], axis=1)
         out[name] = full[:, [y - (old[0] - n_lo) for y in new]]
     name = f"{prefix}_article"
     if "article" in new_coords and name in values:

@@ -20,6 +20,7 @@ from pydantic import (
 
 from ccmodels import law
 from ccmodels.data.schema import TRAITS, VALUE_CHAINS
+from ccmodels.params.linear import walk_on
 from ccmodels.util import did_you_mean
 
 __all__ = ["FrozenAnyMap", "FrozenMap", "FrozenYearMap", "Predictor", "ScenarioError"]
@@ -166,14 +167,14 @@ class Predictor(_Frozen):
             z = np.zeros(len(years)) if steps is None else np.asarray(steps, float)
             # a damped trend: the step into year y is the walk's step y - lo - 1 from ``lo``
             step = self.drift_vector(years, drift_steps) + self.sigma_year * z
-            for i in range(len(years)):  # forward from the last known year
-                if years[i] > hi:
-                    prev = out[i - 1] if i > 0 and not np.isnan(out[i - 1]) else known[hi]
-                    out[i] = prev + step[i]
-            for i in range(len(years) - 1, -1, -1):  # backward from the first known year
-                if years[i] < lo:
-                    nxt = out[i + 1] if i + 1 < len(years) else known[lo]
-                    out[i] = nxt - step[i]
+            later, earlier = years > hi, years < lo
+            before, after = walk_on(
+                np.array([[known[lo]]]),
+                np.array([[known[hi]]]),
+                step[later][None],
+                step[earlier][::-1][None],
+            )
+            out[later], out[earlier] = after[0], before[0]
         return out
 
 
