@@ -2,8 +2,10 @@
 
 Thresholds (Vehtari et al. 2021): a fit is **ok** when the rank-normalised split R-hat is below
 1.01, bulk and tail ESS are at least 400, there is no divergent transition and E-BFMI exceeds
-0.3 in every chain. It **fails** when R-hat exceeds 1.05, divergences exceed 1% of the draws,
-or an ESS is below 100; otherwise it is a **warn**. The sampling auxiliaries (non-centred
+0.3 in every chain, and no chain spends more than half its draws at the sampler's maximum tree
+depth (such a chain is stuck: its step size fell to about 0 in warm-up, or it crawls). It
+**fails** when R-hat exceeds 1.05, divergences exceed 1% of the draws, or an ESS is below 100;
+otherwise it is a **warn**. The sampling auxiliaries (non-centred
 innovations and the like, :data:`ccmodels.params.AUXILIARY`) are left out: they duplicate the
 diagnostics of the parameters built from them.
 """
@@ -28,6 +30,7 @@ __all__ = [
     "diagnostics",
     "ebfmi",
     "parameter_names",
+    "tree_depth",
 ]
 
 Verdict = Literal["ok", "warn", "fail"]
@@ -39,6 +42,7 @@ THRESHOLDS: dict[str, float] = {
     "ess_fail": 100.0,
     "divergence_fail_share": 0.01,
     "ebfmi_ok": 0.3,
+    "maxdepth_share": 0.5,
 }
 
 
@@ -56,6 +60,9 @@ class Convergence:
     worst_ess_bulk: str | None = None
     worst_ess_tail: str | None = None
     worst_ess: str | None = None
+    #: per chain, the share of draws at the maximum tree depth and the final step size
+    maxdepth_share: list[float] | None = None
+    step_size: list[float] | None = None
     verdict: Verdict = "ok"
     problems: list[str] = field(default_factory=list)
     remedies: list[str] = field(default_factory=list)
@@ -88,6 +95,23 @@ def ebfmi(dt: xr.DataTree) -> list[float] | None:
     return [float(v) for v in vals]
 
 
+def tree_depth(dt: xr.DataTree) -> tuple[list[float] | None, list[float] | None]:
+    """Per chain, the share of draws that reached the maximum tree depth (nutpie's
+    ``maxdepth_reached``, PyMC's ``reached_max_treedepth``) and the last step size; None when
+    the sampler stored neither."""
+    if "sample_stats" not in dt.children:
+        return None, None
+    ss = dt["sample_stats"]
+    name = next((n for n in ("maxdepth_reached", "reached_max_treedepth") if n in ss), None)
+    share = [float(v) for v in ss[name].astype(float).mean("draw").values.ravel()] if name else None
+    step = (
+        [float(v) for v in np.ravel(ss["step_size"].isel(draw=-1).to_numpy())]
+        if "step_size" in ss
+        else None
+    )
+    return share, step
+
+
 def convergence(dt: xr.DataTree) -> Convergence:
     """Max R-hat, min bulk/tail ESS, divergences and E-BFMI per chain, with a verdict.
 
@@ -114,6 +138,7 @@ def convergence(dt: xr.DataTree) -> Convergence:
     bulk, worst_b = pick("ess_bulk", min)
     tail, worst_t = pick("ess_tail", min)
     c = Convergence(rhat, bulk, tail, div, n_draws, ebfmi(dt), worst_r, worst_b, worst_t)
+    c.maxdepth_share, c.step_size = tree_depth(dt)
     ess_vals = [(v, w) for v, w in ((bulk, worst_b), (tail, worst_t)) if v is not None]
     ess_min, c.worst_ess = min(ess_vals) if ess_vals else (None, None)
     _judge(c, ess_min)
@@ -164,6 +189,22 @@ def _judge(c: Convergence, ess_min: float | None) -> None:
             "E-BFMI <= 0.3: the sampler explores the energy distribution poorly; lengthen "
             "warm-up (tune) and reparameterise heavy-tailed or funnel-shaped parameters"
         )
+    if c.maxdepth_share is not None:
+        stuck = [i for i, v in enumerate(c.maxdepth_share) if v > t["maxdepth_share"]]
+        if stuck:
+            warn = True
+            steps = c.step_size or []
+            said = ", ".join(
+                f"chain {i}: {100 * c.maxdepth_share[i]:.0f}% of draws"
+                + (f", step size {steps[i]:.2g}" if i < len(steps) else "")
+                for i in stuck
+            )
+            c.problems.append(f"chain(s) at the maximum tree depth ({said})")
+            c.remedies.append(
+                "a chain at the maximum tree depth is stuck or crawling (a warm-up trajectory "
+                "can leave it where a pooling scale is near 0 and its step size falls to 0): "
+                "refit with another seed; if it recurs, lengthen tune or raise target_accept"
+            )
     c.verdict = "fail" if fail else "warn" if warn else "ok"
 
 
