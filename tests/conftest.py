@@ -1,6 +1,6 @@
 """Shared test configuration: the `slow` marker, deterministic hypothesis settings, and the tiny
-fits made once per session (per worker under pytest-xdist) and shared by the model, projection
-and report tests: the four offender-level models and the three growth models."""
+fits made once per test run (by the first pytest-xdist worker that asks) and shared by the model,
+projection and report tests: the four offender-level models and the three growth models."""
 
 from __future__ import annotations
 

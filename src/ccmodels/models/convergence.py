@@ -1,13 +1,13 @@
 """The convergence rule of a fit, the one the CLI, the demo and the report apply.
 
 Thresholds (Vehtari et al. 2021): a fit is **ok** when the rank-normalised split R-hat is below
-1.01, bulk and tail ESS are at least 400, there is no divergent transition and E-BFMI exceeds
-0.3 in every chain, and no chain spends more than half its draws at the sampler's maximum tree
-depth (such a chain is stuck: its step size fell to about 0 in warm-up, or it crawls). It
-**fails** when R-hat exceeds 1.05, divergences exceed 1% of the draws, or an ESS is below 100;
-otherwise it is a **warn**. The sampling auxiliaries (non-centred
-innovations and the like, :data:`ccmodels.params.AUXILIARY`) are left out: they duplicate the
-diagnostics of the parameters built from them.
+1.01, bulk and tail ESS are at least 400, there is no divergent transition, E-BFMI exceeds 0.3
+in every chain, and no chain spends more than half its draws at the sampler's maximum tree depth
+(such a chain is stuck: its step size fell to about 0 in warm-up, or it crawls). It **fails**
+when R-hat exceeds 1.05, divergences exceed 1% of the draws, or an ESS is below 100; otherwise
+it is a **warn**. The sampling auxiliaries (non-centred innovations and the like,
+:data:`ccmodels.params.AUXILIARY`) are left out: they duplicate the diagnostics of the
+parameters built from them.
 """
 
 from __future__ import annotations
