@@ -27,28 +27,25 @@ def test_disposition_respects_the_law(fitted, population):
         m.share_by("prison")
 
 
+def _one_row_as(offenders, article: str, sentence_type: str):
+    """A copy of ``offenders`` whose first row under ``article`` has ``sentence_type``, no term
+    and no probation."""
+    out = offenders.copy()
+    out["sentence_type"] = out["sentence_type"].astype(str)
+    i = int(np.flatnonzero(out["article"].astype(str).to_numpy() == article)[0])
+    out.loc[i, ["sentence_type", "term_months", "probation", "probation_months"]] = [
+        sentence_type,
+        0.0,
+        False,
+        0.0,
+    ]
+    return out
+
+
 def test_disposition_refuses_an_unlawful_fine_only_and_leaves_out_control(population):
-    o = population.offenders.copy()
-    i = int(np.flatnonzero(o["article"].astype(str).to_numpy() == "286")[0])
-    bad = o.copy()
-    bad["sentence_type"] = bad["sentence_type"].astype(str)
-    bad.loc[i, ["sentence_type", "term_months", "probation", "probation_months"]] = [
-        "fine_only",
-        0.0,
-        False,
-        0.0,
-    ]
+    o = population.offenders
     with pytest.raises(ValueError, match="fine_only"):
-        DispositionModel().prepare(bad)
-    ctl = o.copy()
-    ctl["sentence_type"] = ctl["sentence_type"].astype(str)
-    j = int(np.flatnonzero(ctl["article"].astype(str).to_numpy() == "286-1")[0])
-    ctl.loc[j, ["sentence_type", "term_months", "probation", "probation_months"]] = [
-        "control",
-        0.0,
-        False,
-        0.0,
-    ]
+        DispositionModel().prepare(_one_row_as(o, "286", "fine_only"))
     with pytest.warns(UserWarning, match="control"):
-        rows = DispositionModel().prepare(ctl)
+        rows = DispositionModel().prepare(_one_row_as(o, "286-1", "control"))
     assert len(rows) == len(o) - 1
